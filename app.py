@@ -1,0 +1,98 @@
+"""The IPS steering dashboard: the router and the shared filter bar, nothing else."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ipsdash import catalog, filters, fmt, texts, theme, ui
+from ipsdash.kpis import Filters
+
+st.set_page_config(page_title="IPS i Region Syddanmark", page_icon="📊", layout="wide")
+theme.use()
+
+PAGES = [
+    st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+]
+
+page = st.navigation(PAGES, position="top")
+
+try:
+    extract = ui.extract()
+except ui.ExtractUnavailable as exc:
+    st.error(f"Dashboardet kan ikke læse data: {exc}. Kør `python -m ipsdash check` for detaljer.")
+    st.stop()
+
+municipalities = ui.call(catalog.municipalities)
+grants = ui.call(catalog.grants)
+first_day, as_of = ui.call(catalog.span)
+names = ui.call(catalog.municipality_names)
+titles = ui.call(catalog.grant_titles)
+
+with st.sidebar:
+    st.subheader("Udvalg")
+    quick = filters.quick_periods(as_of, first_day)
+    choices = [*quick, filters.GRANT_PERIOD, filters.CUSTOM]
+    choice = st.selectbox("Periode", choices, key="periode", bind="query-params")
+    grant = st.selectbox(
+        "Bevilling",
+        [None, *grants["grant_id"]],
+        format_func=lambda g: "Alle bevillinger" if g is None else f"{titles[g]} ({g})",
+        key="bevilling",
+        bind="query-params",
+    )
+    if choice == filters.CUSTOM:
+        picked = st.date_input(
+            "Fra og til",
+            value=quick[filters.LAST_12_MONTHS],
+            min_value=dt.date(2000, 1, 1),
+            max_value=as_of,
+            format="DD/MM/YYYY",
+            key="datoer",
+            bind="query-params",
+        )
+        start, end = (picked if len(picked) == 2 else (picked[0], picked[0])) if picked else quick[filters.LAST_12_MONTHS]
+    elif choice == filters.GRANT_PERIOD:
+        if grant is None:
+            st.caption("Vælg en bevilling for at se dens periode.")
+            start, end = quick[filters.LAST_12_MONTHS]
+        else:
+            row = grants.set_index("grant_id").loc[grant]
+            start, end = row["start_date"].date(), min(row["end_date"].date(), as_of)
+    else:
+        start, end = quick[choice]
+    chosen = st.multiselect(
+        "Kommuner",
+        list(municipalities["municipality_code"]),
+        format_func=lambda m: names[m],
+        placeholder="Alle kommuner",
+        key="kommune",
+        bind="query-params",
+    )
+    target_group = st.selectbox(
+        "Målgruppe",
+        [None, *texts.TARGET_GROUPS],
+        format_func=lambda g: "Alle målgrupper" if g is None else texts.TARGET_GROUPS[g],
+        key="maalgruppe",
+        bind="query-params",
+    )
+    variant = st.selectbox(
+        "Variant",
+        [None, *texts.VARIANTS],
+        format_func=lambda v: "Alle varianter" if v is None else texts.VARIANTS[v],
+        key="variant",
+        bind="query-params",
+    )
+    st.caption(f"Data til og med {fmt.date_long(as_of)}")
+
+st.session_state["selection"] = filters.Selection(
+    start=start,
+    end=end,
+    filters=Filters(
+        municipalities=tuple(sorted(int(m) for m in chosen)),
+        grants=(grant,) if grant else (),
+        target_group=target_group,
+        variant=variant,
+    ),
+    period_label=choice,
+)
+page.run()

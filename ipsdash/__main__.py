@@ -1,0 +1,5 @@
+import sys
+
+from ipsdash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,48 @@
+"""What the extract holds: municipalities, grants, and how current it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ipsdash import data, privacy
+
+DATES_RULE = privacy.Rule(counts=("courses",))
+
+
+def municipalities(extract: data.Extract) -> pd.DataFrame:
+    return data.run(extract, "municipalities")
+
+
+def grants(extract: data.Extract) -> pd.DataFrame:
+    return data.run(extract, "grants")
+
+
+def extract_dates(extract: data.Extract, min_count: int | None = None) -> pd.DataFrame:
+    threshold = privacy.default_threshold() if min_count is None else min_count
+    return privacy.protect(data.run(extract, "extract_dates"), DATES_RULE, threshold)
+
+
+def _as_date(value) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def span(extract: data.Extract) -> tuple[dt.date, dt.date]:
+    """(first referral, the extract's date): the newest course date or posting, never after today."""
+    dates = data.run(extract, "extract_dates")
+    today = dt.date.today()
+    newest = [_as_date(v) for v in (dates["newest_course_date"].max(), dates["newest_posting"].max())]
+    as_of = min(max((d for d in newest if d), default=today), today)
+    first = _as_date(dates["first_referral"].min()) or as_of
+    return first, as_of
+
+
+def municipality_names(extract: data.Extract) -> dict[int, str]:
+    df = municipalities(extract)
+    return {int(code): name for code, name in zip(df["municipality_code"], df["name"])}
+
+
+def grant_titles(extract: data.Extract) -> dict[str, str]:
+    df = grants(extract)
+    return dict(zip(df["grant_id"], df["title"]))

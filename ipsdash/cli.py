@@ -1,0 +1,208 @@
+"""The command line: python -m ipsdash COMMAND ...
+
+Output for other tools is JSON (an array of objects), CSV or a plain table; the key names are
+part of the interface. Every user mistake ends in a message naming what is wrong and an exit
+code (1: the data, 2: the call), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ipsdash import data, funding, kpis, source
+
+
+class UserError(Exception):
+    """A mistake in the call or the data, told to the user as it is; exit code 1."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ugyldig dato {text!r}; skriv den som ÅÅÅÅ-MM-DD, fx 2024-03-31") from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et helt tal ≥ 0")
+    return int(text)
+
+
+def _code(text: str) -> int:
+    if not (text.isdigit() and len(text) == 3):
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke en kommunekode med 3 cifre, fx 630")
+    return int(text)
+
+
+def _json_value(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return value
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: NaN and NA become None, dates ISO text."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def emit(df: pd.DataFrame, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    rows = records(df)
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        pd.DataFrame(rows, columns=df.columns).to_csv(out, index=False, lineterminator="\n")
+    else:
+        table = pd.DataFrame(rows, columns=df.columns).astype(object).where(lambda x: x.notna(), "")
+        out.write(table.to_string(index=False) + "\n")
+
+
+def _open(data_dir: str | None) -> data.Extract:
+    try:
+        return data.open_extract(data_dir)
+    except data.MissingTableError as exc:
+        raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
+    except duckdb.Error:
+        location = source.data_dir(data_dir)
+        raise UserError(
+            f"Udtrækket i {location} kan ikke læses. Kør `python -m ipsdash check --data-dir {location}` for detaljer."
+        ) from None
+
+
+def _known(extract: data.Extract, municipalities, grants) -> None:
+    cur = extract.cursor()
+    codes = {r[0] for r in cur.execute("select municipality_code from municipalities").fetchall()}
+    ids = {r[0] for r in cur.execute("select grant_id from grants").fetchall()}
+    unknown = [str(m) for m in municipalities if m not in codes]
+    if unknown:
+        raise UserError(f"ukendt kommunekode: {', '.join(unknown)} (udtrækket kender {', '.join(map(str, sorted(codes)))})")
+    unknown = [g for g in grants if g not in ids]
+    if unknown:
+        raise UserError(f"ukendt bevilling: {', '.join(unknown)} (udtrækket kender {', '.join(sorted(ids))})")
+
+
+def cmd_demo(args) -> int:
+    from ipsdash import demo
+
+    counts = demo.write_demo(args.out, seed=args.seed, courses=args.courses, as_of=args.as_of)
+    for table, n in counts.items():
+        print(f"{table}: {n} rækker")
+    print(f"Demo-udtræk skrevet til {args.out}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from ipsdash import check
+
+    location = source.data_dir(args.data_dir)
+    problems = check.check_extract(location)
+    if not problems:
+        print(f"Udtrækket i {location} overholder kontrakten.")
+        return 0
+    for problem in problems:
+        print(problem.text())
+    print(f"\n{len(problems)} brud på kontrakten i {location}; udtrækket afvises.")
+    return 1
+
+
+def cmd_kpis(args) -> int:
+    if args.to < args.from_:
+        raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
+    extract = _open(args.data_dir)
+    _known(extract, args.municipality, args.grant)
+    filters = kpis.Filters(
+        municipalities=tuple(args.municipality),
+        grants=tuple(args.grant),
+        target_group=args.target_group,
+        variant=args.variant,
+    )
+    table = kpis.kpi_table(extract, args.from_, args.to, by=args.by, filters=filters, min_count=args.min_count)
+    emit(table[list(kpis.GROUP_KEYS[args.by]) + list(kpis.FIGURES)], args.format)
+    return 0
+
+
+def cmd_funding(args) -> int:
+    extract = _open(args.data_dir)
+    _known(extract, [], args.grant)
+    table = funding.funding_table(extract, args.on, by=args.by, grants=tuple(args.grant), min_count=args.min_count)
+    emit(table, args.format)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ipsdash", description="IPS-styringsdashboard: data og nøgletal.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+
+    def data_dir(sp):
+        sp.add_argument("--data-dir", help="mappen med udtrækket (standard: IPS_DATA_DIR eller data/)")
+
+    def output(sp):
+        sp.add_argument("--min-count", type=_count, default=None, help="grænsen for små tal (standard 5; 0 viser alt)")
+        sp.add_argument("--format", choices=("json", "csv", "table"), default="json")
+
+    sp = sub.add_parser("demo", help="skriv et syntetisk demo-udtræk")
+    sp.add_argument("--out", required=True, type=Path, help="mappen der skrives til")
+    sp.add_argument("--seed", type=int, default=42)
+    sp.add_argument("--courses", type=_count, default=4000, help="antal forløb (standard 4000)")
+    sp.add_argument("--as-of", type=_date, default=None, help="udtrækkets dato (standard: demoens faste dato)")
+    sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("check", help="kontrollér et udtræk mod datakontrakten")
+    data_dir(sp)
+    sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("kpis", help="nøgletal for en periode")
+    sp.add_argument("--from", dest="from_", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--to", required=True, type=_date, metavar="DATO")
+    data_dir(sp)
+    sp.add_argument("--by", choices=kpis.BY, default="none")
+    sp.add_argument("--municipality", type=_code, action="append", default=[], metavar="KODE")
+    sp.add_argument("--grant", action="append", default=[], metavar="ID")
+    sp.add_argument("--target-group", choices=("psykiatri", "misbrug"))
+    sp.add_argument("--variant", choices=("IPS", "IPS+"))
+    output(sp)
+    sp.set_defaults(func=cmd_kpis)
+
+    sp = sub.add_parser("funding", help="bevillingernes forbrug på en dag")
+    sp.add_argument("--on", required=True, type=_date, metavar="DATO")
+    data_dir(sp)
+    sp.add_argument("--by", choices=funding.BY, default="municipality")
+    sp.add_argument("--grant", action="append", default=[], metavar="ID")
+    output(sp)
+    sp.set_defaults(func=cmd_funding)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "as_of", None) is None and args.command == "demo":
+        from ipsdash import demo
+
+        args.as_of = demo.DEMO_AS_OF
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"fejl: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0

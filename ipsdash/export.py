@@ -1,0 +1,78 @@
+"""Tables as files a person opens: CSV as Danish Excel reads it, and Excel workbooks.
+
+Only figures that have passed the small-number rule come here; hidden counts stay as the
+text "<5", hidden rates as empty cells. Column names become the Danish labels.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from ipsdash import texts
+
+KEY_LABELS = {
+    "municipality_code": "Kommunekode",
+    "municipality": "Kommune",
+    "grant_id": "Bevilling",
+    "target_group": "Målgruppe",
+    "variant": "Variant",
+    "period_start": "Periode (start)",
+}
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns renamed to their Danish labels; datetimes to dates."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.date
+    names = {c: KEY_LABELS.get(c) or (texts.label(c) if c in texts.TERMS else c) for c in out.columns}
+    return out.rename(columns=names)
+
+
+def csv(df: pd.DataFrame) -> bytes:
+    """Semicolon-separated with decimal comma and a BOM, so Danish Excel opens it right."""
+    return labelled(df).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def excel(tables: dict[str, pd.DataFrame]) -> bytes:
+    """One sheet per table, numbers stored as numbers, shown with Danish formats."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        book = writer.book
+        formats = {
+            "share": book.add_format({"num_format": "0.0%"}),
+            "dkk": book.add_format({"num_format": "#,##0.00"}),
+            "number": book.add_format({"num_format": "#,##0"}),
+            "date": book.add_format({"num_format": "dd-mm-yyyy"}),
+        }
+        for i, (title, df) in enumerate(tables.items()):
+            sheet = _sheet_name(title, i)
+            out = labelled(df)
+            out.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            for j, (key, col) in enumerate(zip(df.columns, out.columns)):
+                width = max(10, min(45, len(str(col)) + 2))
+                ws.set_column(j, j, width, formats.get(_kind(key, df[key])))
+            ws.freeze_panes(1, 0)
+    return buffer.getvalue()
+
+
+def _kind(key: str, values: pd.Series) -> str | None:
+    if key.endswith(("_rate", "_rate_low", "_rate_high")) or key == "use":
+        return "share"
+    if key.endswith("_dkk"):
+        return "dkk"
+    if pd.api.types.is_datetime64_any_dtype(values) or key in ("period_start", "projected_depletion"):
+        return "date"
+    if key in texts.TERMS or pd.api.types.is_integer_dtype(values):
+        return "number"
+    return None
+
+
+def _sheet_name(title: str, i: int) -> str:
+    bad = set("[]:*?/\\")
+    name = "".join("_" if c in bad else c for c in title)[:31]
+    return name or f"Tabel {i + 1}"

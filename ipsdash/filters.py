@@ -1,0 +1,85 @@
+"""The shared selection of every page: a period and which courses count.
+
+Pure logic (no Streamlit): the quick period choices, the previous period of equal length,
+and how a selection reads in Danish. app.py draws the widgets and keeps them in the URL.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ipsdash import fmt
+from ipsdash.kpis import Filters
+
+LAST_12_MONTHS = "Seneste 12 måneder"
+THIS_YEAR = "I år"
+LAST_YEAR = "Sidste år"
+WHOLE_LIFE = "Hele perioden"
+GRANT_PERIOD = "Bevillingens periode"
+CUSTOM = "Vælg datoer"
+QUARTERS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class Selection:
+    start: dt.date
+    end: dt.date
+    filters: Filters = field(default_factory=Filters)
+    period_label: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Selection:
+        """The period of equal length just before, with the same filters."""
+        end = self.start - dt.timedelta(days=1)
+        return Selection(end - dt.timedelta(days=self.days - 1), end, self.filters, "forrige periode")
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), clipped to the month's last day."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def quick_periods(as_of: dt.date, first_day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """The quick choices of period, newest first, each ending no later than `as_of`.
+
+    >>> quick_periods(dt.date(2026, 10, 31), dt.date(2019, 1, 7))["Seneste 12 måneder"]
+    (datetime.date(2025, 11, 1), datetime.date(2026, 10, 31))
+    """
+    periods = {
+        LAST_12_MONTHS: (add_months(as_of, -12) + dt.timedelta(days=1), as_of),
+        THIS_YEAR: (dt.date(as_of.year, 1, 1), as_of),
+        LAST_YEAR: (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31)),
+    }
+    start = quarter_start(as_of)
+    for _ in range(QUARTERS_SHOWN):
+        end = min(add_months(start, 3) - dt.timedelta(days=1), as_of)
+        periods[fmt.quarter_label(start)] = (start, end)
+        start = add_months(start, -3)
+    periods[WHOLE_LIFE] = (min(first_day, as_of), as_of)
+    return periods
+
+
+def describe(selection: Selection, municipality_names: dict[int, str], grant_titles: dict[str, str]) -> str:
+    """One Danish line saying what the page shows, e.g. 'Vejle, Odense · psykiatri · 1. jan. – 31. mar. 2026'."""
+    parts = []
+    f = selection.filters
+    parts.append(", ".join(municipality_names.get(m, str(m)) for m in f.municipalities) or "Alle kommuner")
+    if f.grants:
+        parts.append(", ".join(grant_titles.get(g, g) for g in f.grants))
+    if f.target_group:
+        parts.append(f.target_group)
+    if f.variant:
+        parts.append(f.variant)
+    parts.append(fmt.period(selection.start, selection.end))
+    return " · ".join(parts)

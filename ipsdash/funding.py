@@ -1,0 +1,51 @@
+"""Funding of grants on a day: budget, spending, use, burn, depletion and cost per course."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ipsdash import data, privacy
+
+BY = ("municipality", "grant")
+
+FIGURES = (
+    "grant_id",
+    "municipality_code",
+    "budget_dkk",
+    "spent_dkk",
+    "use",
+    "monthly_burn_dkk",
+    "projected_depletion",
+    "courses",
+    "placed",
+    "cost_per_course_dkk",
+    "cost_per_placement_dkk",
+)
+
+# Cost per course is spending (shown) divided by courses: shown beside a hidden course
+# count it would give the count back, so it is hidden with it (and likewise per placement).
+RULE = privacy.Rule(
+    counts=("courses", "placed"),
+    hidden_with={"courses": ("cost_per_course_dkk",), "placed": ("cost_per_placement_dkk",)},
+)
+
+
+def funding_raw(extract: data.Extract, on: dt.date, by: str = "municipality", grants: tuple[str, ...] = ()) -> pd.DataFrame:
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
+    df = data.run(extract, "funding", {"on": on, "by": by, "grants": [str(g) for g in grants]})
+    df["municipality_code"] = df["municipality_code"].astype("Int64")
+    return df[list(FIGURES)]
+
+
+def funding_table(
+    extract: data.Extract,
+    on: dt.date,
+    by: str = "municipality",
+    grants: tuple[str, ...] = (),
+    min_count: int | None = None,
+) -> pd.DataFrame:
+    threshold = privacy.default_threshold() if min_count is None else min_count
+    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold)

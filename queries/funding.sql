@@ -1,0 +1,127 @@
+-- Funding of grants on the day $on: one row per grant and budgeted municipality plus one row
+-- per grant with municipality_code null for the part kept centrally ($by = 'municipality'),
+-- or one row per grant with all its postings ($by = 'grant'). $grants filters (empty = all).
+--
+-- Definitions (data-contract.md): budget (grant_budgets.budget_dkk; a grant's amount; the
+-- central part is the amount less the municipalities' budgets); spent to b; use = spent
+-- to b / budget; monthly burn = spent in [b - 89 days, b] / 3; projected depletion date;
+-- cost per course (courses of the grant enrolled on or before b) and per placement (those
+-- of them with a counting placement on or before b).
+with
+
+chosen_grants as (
+    select *
+    from grants
+    where len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id)
+),
+
+budgets as (
+    select
+        grant_budgets.grant_id as grant_id,
+        grant_budgets.municipality_code as municipality_code,
+        grant_budgets.budget_dkk as budget_dkk
+    from grant_budgets
+    inner join chosen_grants
+        on grant_budgets.grant_id = chosen_grants.grant_id
+    where $by = 'municipality'
+    union all
+    select
+        chosen_grants.grant_id,
+        null,
+        chosen_grants.amount_dkk - coalesce(
+            (select sum(grant_budgets.budget_dkk) from grant_budgets where grant_budgets.grant_id = chosen_grants.grant_id),
+            0
+        )
+    from chosen_grants
+    where $by = 'municipality'
+    union all
+    select
+        chosen_grants.grant_id,
+        null,
+        chosen_grants.amount_dkk
+    from chosen_grants
+    where $by = 'grant'
+),
+
+spending as (
+    select
+        expenditures.grant_id as grant_id,
+        case when $by = 'municipality' then expenditures.municipality_code end as municipality_code,
+        sum(expenditures.amount_dkk) as spent_dkk,
+        coalesce(sum(expenditures.amount_dkk) filter (
+            where expenditures.posting_date > cast($on as date) - 90
+        ), 0) as spent_last_90_days_dkk
+    from expenditures
+    inner join chosen_grants
+        on expenditures.grant_id = chosen_grants.grant_id
+    where expenditures.posting_date <= cast($on as date)
+    group by all
+),
+
+funded_courses as (
+    select
+        courses.grant_id as grant_id,
+        case when $by = 'municipality' then courses.municipality_code end as municipality_code,
+        count(*) as courses,
+        count(*) filter (where courses.first_placement_date <= cast($on as date)) as placed
+    from courses
+    inner join chosen_grants
+        on courses.grant_id = chosen_grants.grant_id
+    where courses.enrollment_date <= cast($on as date)
+    group by all
+),
+
+-- Rows with spending but no budget (a municipality spending from a grant it has no budget in)
+-- are kept, with a null budget, so that no posting is lost.
+keys as (
+    select grant_id, municipality_code from budgets
+    union
+    select grant_id, municipality_code from spending
+),
+
+joined as (
+    select
+        keys.grant_id as grant_id,
+        keys.municipality_code as municipality_code,
+        budgets.budget_dkk as budget_dkk,
+        coalesce(spending.spent_dkk, 0) as spent_dkk,
+        coalesce(spending.spent_last_90_days_dkk, 0) as spent_last_90_days_dkk,
+        -- The central part funds no courses of its own.
+        case
+            when $by = 'grant' or keys.municipality_code is not null then coalesce(funded_courses.courses, 0)
+        end as courses,
+        case
+            when $by = 'grant' or keys.municipality_code is not null then coalesce(funded_courses.placed, 0)
+        end as placed
+    from keys
+    left join budgets
+        on keys.grant_id = budgets.grant_id and keys.municipality_code is not distinct from budgets.municipality_code
+    left join spending
+        on keys.grant_id = spending.grant_id and keys.municipality_code is not distinct from spending.municipality_code
+    left join funded_courses
+        on
+            keys.grant_id = funded_courses.grant_id
+            and keys.municipality_code is not distinct from funded_courses.municipality_code
+),
+
+final as (
+    select
+        grant_id,
+        municipality_code,
+        budget_dkk,
+        spent_dkk,
+        spent_dkk / nullif(budget_dkk, 0) as use,
+        spent_last_90_days_dkk / 3 as monthly_burn_dkk,
+        case
+            when spent_last_90_days_dkk > 0 and budget_dkk - spent_dkk > 0
+                then cast($on as date) + cast(ceil((budget_dkk - spent_dkk) / (spent_last_90_days_dkk / 90)) as integer)
+        end as projected_depletion,
+        courses,
+        placed,
+        spent_dkk / nullif(courses, 0) as cost_per_course_dkk,
+        spent_dkk / nullif(placed, 0) as cost_per_placement_dkk
+    from joined
+)
+
+select * from final
+order by grant_id, municipality_code nulls last

@@ -1,0 +1,86 @@
+"""Every page under AppTest, driven through the shared filter bar and through shared links."""
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["pages/overblik.py"]
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    """Run app.py as the real server does once st.navigation has been called.
+
+    AppTest forgets between runs that the app uses st.navigation and, seeing a pages/ folder,
+    falls back to running the page file alone on every rerun after the first: the filter
+    bar in app.py would then silently not run. The server sets the flag for good on the first
+    call to st.navigation; this does the same for each AppTest run.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def values(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_renders_headline_figures_on_the_demo_extract():
+    at = app()
+    assert at.title[0].value == "Overblik"
+    shown = values(at)
+    for label in ("Aktive forløb", "Venteliste", "Andel i job eller uddannelse", "Henvisninger"):
+        assert label in shown and shown[label] not in ("", "–")
+    assert any("Demodata" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_filters_change_the_figures_and_the_description():
+    at = app()
+    everyone = values(at)["Aktive forløb"]
+    at.multiselect(key="kommune").set_value([630]).run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("Vejle ·")
+    assert values(at)["Aktive forløb"] != everyone
+    at.selectbox(key="periode").set_value("I år").run()
+    assert "1. januar" in at.caption[0].value
+    at.selectbox(key="maalgruppe").set_value("misbrug").run()
+    at.selectbox(key="variant").set_value("IPS+").run()
+    assert not at.exception
+    assert "misbrug" in at.caption[0].value and "IPS+" in at.caption[0].value
+
+
+def test_a_shared_link_shows_the_same_view():
+    at = app(kommune=["Vejle", "Odense"], periode="Sidste år", maalgruppe="Psykisk lidelse")
+    assert at.caption[0].value.startswith("Odense, Vejle ·") or at.caption[0].value.startswith("Vejle, Odense ·")
+    assert "psykiatri" in at.caption[0].value
+    assert "januar – 31. december" in at.caption[0].value
+
+
+def test_grant_period_and_custom_dates():
+    at = app(bevilling="Udbredelse af IPS i Region Syddanmark (APMF-2021)", periode="Bevillingens periode")
+    assert "1. juli 2021" in at.caption[0].value
+    at = app(periode="Vælg datoer", datoer=["2024-01-01", "2024-03-31"])
+    assert "1. januar – 31. marts 2024" in at.caption[0].value
+
+
+def test_small_municipality_shows_hidden_counts_not_numbers():
+    at = app(kommune="Assens", periode="I år")
+    shown = values(at)
+    assert shown["Andel i job eller uddannelse"] == "–"
+    assert all(v in ("<5", "–", "0") or v.isdigit() and int(v) >= 5 for v in shown.values() if "dage" not in v)
