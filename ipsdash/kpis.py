@@ -14,7 +14,7 @@ import pandas as pd
 
 from ipsdash import data, privacy, stats
 
-BY = ("none", "municipality", "grant", "target_group", "variant", "month", "quarter")
+BY = ("none", "municipality", "grant", "target_group", "variant", "age_band", "sex", "month", "quarter")
 
 # Group keys of each grouping, as the command line names them.
 GROUP_KEYS = {
@@ -23,6 +23,8 @@ GROUP_KEYS = {
     "grant": ("grant_id",),
     "target_group": ("target_group",),
     "variant": ("variant",),
+    "age_band": ("age_band",),
+    "sex": ("sex",),
     "month": ("period_start",),
     "quarter": ("period_start",),
 }

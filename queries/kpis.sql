@@ -2,7 +2,8 @@
 --
 -- $by chooses the groups: 'none' (one row), 'municipality' (every municipality in the
 -- extract, zeros where it has no courses), 'grant' (every grant, and null for courses with
--- no grant), 'target_group', 'variant', 'month' or 'quarter' (every month or quarter that
+-- no grant), 'target_group', 'variant', 'age_band', 'sex' (every value of the contract, and
+-- null for courses where it is missing), 'month' or 'quarter' (every month or quarter that
 -- touches the period; each row's figures are for that month or quarter clipped to
 -- [$from, $to], so its period end b is the clipped end).
 -- Filters: $municipalities (integer list, empty = all), $grants (text list, empty = all),
@@ -57,7 +58,9 @@ groups as (
         municipality_code as municipality_code,
         cast(null as varchar) as grant_id,
         cast(null as varchar) as target_group,
-        cast(null as varchar) as variant
+        cast(null as varchar) as variant,
+        cast(null as varchar) as age_band,
+        cast(null as varchar) as sex
     from municipalities
     where
         $by = 'municipality'
@@ -68,11 +71,15 @@ groups as (
         null,
         grant_id,
         null,
+        null,
+        null,
         null
     from grants
     where $by = 'grant' and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id))
     union all
     select
+        null,
+        null,
         null,
         null,
         null,
@@ -83,6 +90,8 @@ groups as (
         null,
         null,
         unnest(['psykiatri', 'misbrug']),
+        null,
+        null,
         null
     where $by = 'target_group'
     union all
@@ -90,10 +99,32 @@ groups as (
         null,
         null,
         null,
-        unnest(['IPS', 'IPS+'])
+        unnest(['IPS', 'IPS+']),
+        null,
+        null
     where $by = 'variant'
     union all
     select
+        null,
+        null,
+        null,
+        null,
+        unnest(['18-29', '30-39', '40-49', '50+', null]),
+        null
+    where $by = 'age_band'
+    union all
+    select
+        null,
+        null,
+        null,
+        null,
+        null,
+        unnest(['K', 'M', null])
+    where $by = 'sex'
+    union all
+    select
+        null,
+        null,
         null,
         null,
         null,
@@ -109,6 +140,8 @@ course_periods as (
         case when $by = 'grant' then selected.grant_id end as grant_id,
         case when $by = 'target_group' then selected.target_group end as target_group,
         case when $by = 'variant' then selected.variant end as variant,
+        case when $by = 'age_band' then selected.age_band end as age_band,
+        case when $by = 'sex' then selected.sex end as sex,
         periods.period_start as period_start,
         periods.period_from as period_from,
         periods.period_to as period_to,
@@ -150,6 +183,8 @@ figures as (
         course_periods.grant_id as grant_id,
         course_periods.target_group as target_group,
         course_periods.variant as variant,
+        course_periods.age_band as age_band,
+        course_periods.sex as sex,
         course_periods.period_start as period_start,
         count(*) filter (where course_periods.referral_date >= course_periods.period_from) as referrals,
         count(*) filter (
@@ -190,6 +225,8 @@ figures as (
         course_periods.grant_id,
         course_periods.target_group,
         course_periods.variant,
+        course_periods.age_band,
+        course_periods.sex,
         course_periods.period_start
 ),
 
@@ -200,6 +237,8 @@ final as (
         groups.grant_id as grant_id,
         groups.target_group as target_group,
         groups.variant as variant,
+        groups.age_band as age_band,
+        groups.sex as sex,
         periods.period_start as period_start,
         coalesce(figures.referrals, 0) as referrals,
         coalesce(figures.enrollments, 0) as enrollments,
@@ -224,6 +263,8 @@ final as (
             and groups.grant_id is not distinct from figures.grant_id
             and groups.target_group is not distinct from figures.target_group
             and groups.variant is not distinct from figures.variant
+            and groups.age_band is not distinct from figures.age_band
+            and groups.sex is not distinct from figures.sex
             and periods.period_start is not distinct from figures.period_start
 )
 
@@ -233,4 +274,6 @@ order by
     grant_id nulls last,
     target_group,
     variant,
+    age_band nulls last,
+    sex nulls last,
     period_start

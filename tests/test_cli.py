@@ -17,6 +17,8 @@ KEYS = {
     "grant": ["grant_id"],
     "target_group": ["target_group"],
     "variant": ["variant"],
+    "age_band": ["age_band"],
+    "sex": ["sex"],
     "month": ["period_start"],
     "quarter": ["period_start"],
 }

@@ -131,7 +131,7 @@ def test_every_municipality_gets_a_row(extract):
 
 def test_groups_add_up_to_the_whole(extract):
     whole = raw(extract).iloc[0]
-    for by in ("municipality", "grant", "target_group", "variant"):
+    for by in ("municipality", "grant", "target_group", "variant", "age_band", "sex"):
         parts = raw(extract, by=by)
         for col in ("referrals", "enrollments", "exits", "waiting", "active", "active_in_period", "placed"):
             assert parts[col].sum() == whole[col], (by, col)

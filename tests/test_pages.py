@@ -1,43 +1,7 @@
 """Every page under AppTest, driven through the shared filter bar and through shared links."""
 
-import pytest
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import ROOT
-
-PAGES = ["pages/overblik.py"]
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Run app.py as the real server does once st.navigation has been called.
-
-    AppTest forgets between runs that the app uses st.navigation and, seeing a pages/ folder,
-    falls back to running the page file alone on every rerun after the first: the filter
-    bar in app.py would then silently not run. The server sets the flag for good on the first
-    call to st.navigation; this does the same for each AppTest run.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def values(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+from tests.apptest import app
+from tests.apptest import metrics as values
 
 
 def test_overview_renders_headline_figures_on_the_demo_extract():
@@ -84,3 +48,10 @@ def test_small_municipality_shows_hidden_counts_not_numbers():
     shown = values(at)
     assert shown["Andel i job eller uddannelse"] == "–"
     assert all(v in ("<5", "–", "0") or v.isdigit() and int(v) >= 5 for v in shown.values() if "dage" not in v)
+
+
+def test_every_page_renders_with_a_filter():
+    for page in ("pages/venteliste.py", "pages/job.py", "pages/bevillinger.py", "pages/kommuner.py",
+                 "pages/kvalitet.py", "pages/om.py"):
+        at = app(page, kommune="Vejle")
+        assert at.title[0].value != "Overblik", page

@@ -1,0 +1,8 @@
+"""Bevillinger."""
+
+import streamlit as st
+
+from ipsdash import ui
+
+ui.page_header("Bevillinger")
+st.caption("Siden er under opbygning.")

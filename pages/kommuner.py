@@ -1,0 +1,8 @@
+"""Kommuner."""
+
+import streamlit as st
+
+from ipsdash import ui
+
+ui.page_header("Kommuner")
+st.caption("Siden er under opbygning.")
