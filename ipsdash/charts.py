@@ -104,3 +104,446 @@ def monthly_rate(df: pd.DataFrame, rate: str = "placement_rate", title: str | No
     theme.percent_axis(fig)
     theme.danish_month_ticks(fig, x)
     return fig
+
+
+# --- Indskrivning og venteliste; Kvalitet ---------------------------------------------------------
+
+
+def _days_text(value) -> str:
+    """Hover text of a median in days: None is hidden, NaN means no courses to take it over."""
+    if value is None:
+        return "skjult (små tal)"
+    if pd.isna(value):
+        return "ingen forløb"
+    return f"{fmt.number(value)} dage"
+
+
+def monthly_days(df: pd.DataFrame, columns: list[str], title: str | None = None) -> go.Figure:
+    """Lines of day counts by month, such as waiting days (median, 90 %-fractile); protected df.
+
+    A hidden median (None) is a gap, named "skjult (små tal)" in the hover.
+    """
+    fig = _base(title)
+    x = pd.to_datetime(df["period_start"])
+    for i, col in enumerate(columns):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=pd.to_numeric(df[col], errors="coerce"),
+                name=texts.label(col),
+                mode="lines+markers",
+                line={"color": (theme.PRIMARY, theme.COMPARISON)[i % 2], "width": 2.5, "dash": ("solid", "dot")[i % 2]},
+                marker={"size": 5},
+                text=[_days_text(v) for v in df[col]],
+                hovertemplate="%{text}<extra>" + texts.label(col) + "</extra>",
+                connectgaps=False,
+            )
+        )
+    fig.update_yaxes(rangemode="tozero", title_text="dage")
+    theme.danish_month_ticks(fig, x)
+    return fig
+
+
+def monthly_stacked(df: pd.DataFrame, columns: list[str], title: str | None = None) -> go.Figure:
+    """Stacked bars of person counts by month (df protected); a hidden part is left out of its bar.
+
+    The hover names each part as shown in tables: a number, "<5", or "skjult" for one hidden to
+    protect another figure.
+    """
+    fig = _base(title)
+    x = pd.to_datetime(df["period_start"])
+    for i, col in enumerate(columns):
+        shown = ["skjult" if v is None else t for v, t in zip(df[col], count_text(df[col]))]
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=numeric(df[col]),
+                name=texts.label(col),
+                marker={"color": theme.SERIES[i % len(theme.SERIES)]},
+                text=shown,
+                textposition="none",
+                hovertemplate="%{text}<extra>" + texts.label(col) + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    theme.danish_month_ticks(fig, x)
+    return fig
+
+
+def monthly_caseload(df: pd.DataFrame, limit: float, limit_text: str, title: str | None = None) -> go.Figure:
+    """Courses per consultant FTE by month (df protected: a hidden caseload is None) against a limit."""
+    fig = _base(title)
+    x = pd.to_datetime(df["period_start"])
+    y = pd.to_numeric(df["caseload"], errors="coerce")
+    hover = [
+        "skjult (små tal)" if v is None else "ingen bemandingstal" if pd.isna(v) else fmt.number(v, 1)
+        for v in df["caseload"]
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            name=texts.label("caseload"),
+            mode="lines+markers",
+            line={"color": theme.PRIMARY, "width": 2.5},
+            marker={"size": 5},
+            text=hover,
+            hovertemplate="%{text}<extra>" + texts.label("caseload") + "</extra>",
+            connectgaps=False,
+        )
+    )
+    theme.reference_line(fig, limit, limit_text)
+    top = max(limit * 1.25, float(y.max()) * 1.1 if y.notna().any() else 0)
+    fig.update_yaxes(range=[0, top])
+    theme.danish_month_ticks(fig, x)
+    return fig
+
+
+# Pale fills of the fidelity levels, best first (blue for the good levels, warm for the weak).
+FIDELITY_FILLS = ("#C9DCEE", "#E4EEF7", "#F6EEDD", "#F3E1E1")
+
+
+def fidelity_scores(reviews: pd.DataFrame, levels, names: list[str], columns: int = 3) -> go.Figure:
+    """Fidelity scores over time, one small chart per municipality in `names`, on the level bands.
+
+    `reviews` has municipality, review_date, fidelity and fidelity_level (not person data);
+    `levels` is ((lowest score, name), ...) best first, as contract.FIDELITY_LEVELS, on the IPS-25
+    scale up to 125. One municipality gets one wide chart; the level names are written in the
+    first chart.
+    """
+    from plotly.subplots import make_subplots
+
+    n = max(1, len(names))
+    cols = 1 if n == 1 else min(columns, n)
+    rows = -(-n // cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=names,
+        shared_xaxes="all",
+        shared_yaxes="all",
+        vertical_spacing=min(0.12, 0.5 / rows),
+        horizontal_spacing=0.03,
+    )
+    fig.update_layout(template="ipsdash", height=360 if rows == 1 else 210 * rows + 40, showlegend=False)
+    tops = [125, *[lowest - 1 for lowest, _ in levels[:-1]]]
+    dates = pd.to_datetime(reviews["review_date"])
+    for k, name in enumerate(names):
+        row, col = k // cols + 1, k % cols + 1
+        for (lowest, _), top, fill in zip(levels, tops, FIDELITY_FILLS):
+            fig.add_hrect(y0=lowest - 0.5, y1=top + 0.5, fillcolor=fill, line_width=0, layer="below", row=row, col=col)
+        part = reviews[reviews["municipality"] == name]
+        hover = [
+            f"{fmt.date_long(d)}: {fmt.number(s)} point, {lv}"
+            for d, s, lv in zip(part["review_date"], part["fidelity"], part["fidelity_level"])
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(part["review_date"]),
+                y=pd.to_numeric(part["fidelity"], errors="coerce"),
+                name=name,
+                mode="lines+markers",
+                line={"color": theme.PRIMARY, "width": 2},
+                marker={"size": 7},
+                text=hover,
+                hovertemplate="%{text}<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )
+    for (lowest, level), top in zip(levels, tops):
+        fig.add_annotation(
+            x=0.01,
+            xref="x domain",
+            y=(max(lowest, 45) + top) / 2,
+            yref="y",
+            text=level,
+            xanchor="left",
+            showarrow=False,
+            font={"color": theme.MUTED_TEXT, "size": 11},
+        )
+    fig.update_yaxes(range=[25, 125.5], tickvals=[25, *sorted(lowest for lowest, _ in levels[:-1]), 125])
+    fig.update_yaxes(rangemode="normal", showgrid=False)
+    if len(dates):
+        pad = pd.Timedelta(days=90)
+        fig.update_xaxes(range=[dates.min() - pad, dates.max() + pad])
+    fig.update_layout(hovermode="closest", margin={"l": 8, "r": 8, "t": 40, "b": 8})
+    fig.update_annotations(selector={"text": names[0]} if names else {}, font={"size": 13, "color": theme.TEXT})
+    return fig
+
+
+# --- Job og uddannelse, Kommuner ---------------------------------------------------------------
+# A count hidden as "<5" is drawn as a pale hatched bar up to threshold − 1 (all we may say is
+# "from 1 to 4"), so a month with few is not mistaken for a month with none; a figure hidden to
+# protect another one (None) is left out and named in the hover of nothing: a gap.
+
+
+def _hidden_bars(x, values: pd.Series, threshold: int, name: str, **kwargs) -> go.Bar:
+    hidden = [isinstance(v, str) for v in values]
+    return go.Bar(
+        x=[xi for xi, h in zip(x, hidden) if h],
+        y=[max(threshold - 1, 1)] * sum(hidden),
+        name=f"Under {threshold} (skjult)",
+        marker={"color": theme.SECONDARY_BACKGROUND, "line": {"color": theme.COMPARISON, "width": 1},
+                "pattern": {"shape": "/", "fgcolor": theme.COMPARISON, "size": 6}},
+        hovertemplate=f"<{threshold}<extra>{name}</extra>",
+        showlegend=any(hidden),
+        **kwargs,
+    )
+
+
+def count_bars(
+    x, values: pd.Series, name: str, threshold: int, color: str = theme.PRIMARY, height: int = 320
+) -> go.Figure:
+    """Bars of protected person counts (or days) over categories or months; hidden counts hatched."""
+    fig = _base(None, height)
+    fig.add_trace(
+        go.Bar(
+            x=list(x),
+            y=numeric(values),
+            name=name,
+            marker={"color": color},
+            text=count_text(values),
+            hovertemplate="%{text}<extra>" + name + "</extra>",
+            textposition="none",
+        )
+    )
+    fig.add_trace(_hidden_bars(list(x), values, threshold, name))
+    fig.update_layout(barmode="overlay", hovermode="closest", showlegend=any(isinstance(v, str) for v in values))
+    return fig
+
+
+def monthly_bars(df: pd.DataFrame, column: str, threshold: int) -> go.Figure:
+    """A person count by month as bars (df protected, with period_start)."""
+    x = pd.to_datetime(df["period_start"])
+    fig = count_bars(x, df[column], texts.label(column), threshold)
+    theme.danish_month_ticks(fig, x)
+    return fig
+
+
+def _label_boxes(px: list[float], py: list[float], labels: list[str], font: int = 13) -> list[str]:
+    """Plotly text positions for point labels that do not cover each other or the points.
+
+    Greedy on pixel positions worked out for a narrow chart; a wider one only spreads them more.
+    """
+    char, height, gap = font * 0.55, font * 1.2, 6
+    candidates = {
+        "middle right": lambda x, y, w: (x + gap, y - height / 2, x + gap + w, y + height / 2),
+        "middle left": lambda x, y, w: (x - gap - w, y - height / 2, x - gap, y + height / 2),
+        "top center": lambda x, y, w: (x - w / 2, y - gap - height, x + w / 2, y - gap),
+        "bottom center": lambda x, y, w: (x - w / 2, y + gap, x + w / 2, y + gap + height),
+        "top right": lambda x, y, w: (x + 2, y - gap - height, x + 2 + w, y - gap),
+        "bottom right": lambda x, y, w: (x + 2, y + gap, x + 2 + w, y + gap + height),
+        "top left": lambda x, y, w: (x - 2 - w, y - gap - height, x - 2, y - gap),
+        "bottom left": lambda x, y, w: (x - 2 - w, y + gap, x - 2, y + gap + height),
+    }
+    points = [(x - 5, y - 5, x + 5, y + 5) for x, y in zip(px, py)]
+
+    def overlap(a, b) -> float:
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    placed: list[tuple] = []
+    positions = []
+    for x, y, label in zip(px, py, labels):
+        w = char * len(label)
+        best = min(
+            candidates,
+            key=lambda c: sum(overlap(candidates[c](x, y, w), o) for o in placed + points),
+        )
+        positions.append(best)
+        placed.append(candidates[best](x, y, w))
+    return positions
+
+
+def funnel_plot(funnel, highlight: tuple[str, ...] = (), height: int = 460, nominal_width: int = 720) -> go.Figure:
+    """Placement rate against active courses, with 95 % and 99,8 % limits around the region's rate.
+
+    `funnel` is an `outcomes.Funnel`; municipalities in `highlight` are drawn in the primary colour
+    and the others in grey (all primary when none is highlighted).
+    """
+    fig = _base(None, height)
+    lim = funnel.limits
+    p0 = funnel.region_rate
+    for level, dash, name in (("998", "dot", "99,8 %-grænser"), ("95", "dash", "95 %-grænser")):
+        for side in ("high", "low"):
+            fig.add_trace(
+                go.Scatter(
+                    x=lim["n"],
+                    y=lim[f"{side}_{level}"],
+                    mode="lines",
+                    line={"color": theme.ACCENT, "width": 1.5, "dash": dash},
+                    name=name,
+                    legendgroup=level,
+                    showlegend=side == "high",
+                    hoverinfo="skip",
+                )
+            )
+    if p0 is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[lim["n"].min(), lim["n"].max()] if len(lim) else [],
+                y=[p0, p0],
+                mode="lines",
+                line={"color": theme.MUTED_TEXT, "width": 1.5},
+                name=f"Regionen: {fmt.percent(p0)}",
+                hoverinfo="skip",
+            )
+        )
+    pts = funnel.points
+    top_n = float(lim["n"].max()) if len(lim) else 1.0
+    px = [float(n) / top_n * nominal_width for n in pts["active_in_period"]]
+    py = [(1 - float(r)) * (height - 80) for r in pts["placement_rate"]]
+    positions = _label_boxes(px, py, list(pts["municipality"]))
+    chosen = set(highlight)
+    colors = [theme.PRIMARY if not chosen or m in chosen else theme.COMPARISON for m in pts["municipality"]]
+    from ipsdash.outcomes import POSITIONS  # here: outcomes imports the query layer, charts need not
+
+    hover = [
+        f"<b>{m}</b><br>{fmt.percent(r)} {fmt.interval(lo, hi)}<br>"
+        f"{fmt.number(k)} af {fmt.number(n)} aktive forløb<br>{POSITIONS.get(pos, '')}"
+        for m, r, lo, hi, k, n, pos in zip(
+            pts["municipality"], pts["placement_rate"], pts["placement_rate_low"], pts["placement_rate_high"],
+            pts["placed"], pts["active_in_period"], pts["position"],
+        )
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=pts["active_in_period"],
+            y=pts["placement_rate"],
+            mode="markers+text",
+            text=list(pts["municipality"]),
+            textposition=positions,
+            textfont={"size": 13, "color": theme.TEXT},
+            marker={"size": 10, "color": colors, "line": {"color": theme.BACKGROUND, "width": 1}},
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            name="Kommuner",
+            showlegend=False,
+        )
+    )
+    theme.percent_axis(fig)
+    fig.update_layout(
+        hovermode="closest",
+        xaxis={"title": {"text": "Aktive forløb i perioden"}, "range": [0, top_n], "rangemode": "tozero"},
+        yaxis={"title": {"text": texts.label("placement_rate")}},
+    )
+    return fig
+
+
+def quarterly_rate(df: pd.DataFrame, end, references=(), sources=(), height: int = 440) -> go.Figure:
+    """The placement rate per quarter with its 95 % interval, against labelled reference rates.
+
+    `df` is kpi_table by "quarter" (protected); the last quarter, when `end` cuts it short, is
+    drawn hollow and named so in the hover. `references` have .value, .label and .source (a key
+    of `sources`, which have .key and .name); each source gets its own dash and a legend entry,
+    and the labels sit in the right margin, nudged apart so none covers another.
+    """
+    fig = _base(None, height)
+    starts = [fmt.as_date(pd.Timestamp(d)) for d in df["period_start"]]
+    end = fmt.as_date(end)
+    partial = [end < (pd.Timestamp(s) + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date() for s in starts]
+    x = [fmt.quarter_label(s) + (" *" if p else "") for s, p in zip(starts, partial)]
+    y = pd.to_numeric(df["placement_rate"], errors="coerce")
+    low = pd.to_numeric(df["placement_rate_low"], errors="coerce")
+    high = pd.to_numeric(df["placement_rate_high"], errors="coerce")
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
+    fig.add_trace(
+        go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=theme.BAND,
+                   name="95 %-interval", hoverinfo="skip")
+    )
+    hover = [
+        ("skjult (små tal)" if pd.isna(v) else f"{fmt.percent(v)} {fmt.interval(lo, hi)}")
+        + (f"<br>kun til {fmt.date_long(end)}" if p else "")
+        for v, lo, hi, p in zip(y, low, high, partial)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines+markers",
+            name="Andel i kvartalet",
+            line={"color": theme.PRIMARY, "width": 2.5},
+            marker={"size": [7 if not p else 9 for p in partial],
+                    "symbol": ["circle-open" if p else "circle" for p in partial],
+                    "line": {"width": 2, "color": theme.PRIMARY}},
+            text=hover,
+            hovertemplate="%{text}<extra>" + texts.label("placement_rate") + "</extra>",
+        )
+    )
+    dashes = ("dash", "dot", "dashdot", "longdash")
+    dash_of = {s.key: dashes[i % len(dashes)] for i, s in enumerate(sources)}
+    for s in sources:
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="lines", name=s.name,
+                       line={"color": theme.ACCENT, "width": 1.5, "dash": dash_of[s.key]})
+        )
+    plot_height = height - 110  # margins and legend, roughly
+    min_gap = 15 / plot_height  # a label's height, as a share of the axis 0–100 %
+    label_y: list[float] = []
+    for ref in sorted(references, key=lambda r: r.value):
+        fig.add_hline(y=ref.value, line={"color": theme.ACCENT, "width": 1.2, "dash": dash_of.get(ref.source, "dash")})
+        want = ref.value if not label_y else max(ref.value, label_y[-1] + min_gap)
+        label_y.append(want)
+        fig.add_annotation(
+            x=1, xref="paper", xanchor="left", xshift=6, y=want, yref="y", yanchor="middle",
+            text=ref.label, font={"color": theme.ACCENT, "size": 12}, showarrow=False,
+        )
+    theme.percent_axis(fig)
+    fig.update_layout(
+        margin={"r": 250 if references else 8},
+        hovermode="x unified",
+        xaxis={"type": "category"},
+        legend={"traceorder": "normal"},
+    )
+    return fig
+
+
+def small_multiples(
+    df: pd.DataFrame, column: str, threshold: int, highlight: tuple[str, ...] = (), columns: int = 4,
+    start=None, end=None,
+) -> go.Figure:
+    """One small line chart of a count by month per municipality, on one shared scale.
+
+    `df` is outcomes.monthly_by_municipality (protected). Hidden months are hatched bars as in
+    `count_bars`. Highlighted municipalities are drawn in the primary colour, the rest in grey.
+    """
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(df["municipality"]))
+    rows = max(1, -(-len(names) // columns))
+    chosen = set(highlight)
+    titles = [f"<b>{n}</b>" if n in chosen else n for n in names]
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True, subplot_titles=titles,
+                        vertical_spacing=0.12 if rows > 1 else 0.2, horizontal_spacing=0.03)
+    fig.update_layout(template="ipsdash", height=190 * rows + 70, hovermode="closest", barmode="overlay")
+    top = 0.0
+    for i, name in enumerate(names):
+        r, c = i // columns + 1, i % columns + 1
+        one = df[df["municipality"] == name]
+        x = list(pd.to_datetime(one["period_start"]))
+        y = numeric(one[column])
+        top = max(top, float(y.max()) if y.notna().any() else 0.0)
+        color = theme.PRIMARY if not chosen or name in chosen else theme.COMPARISON
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines", line={"color": color, "width": 2}, name=name, showlegend=False,
+                customdata=[[fmt.month_name(m), t] for m, t in zip(x, count_text(one[column]))],
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + name + "</extra>",
+                connectgaps=False,
+            ),
+            row=r, col=c,
+        )
+        bars = _hidden_bars(x, one[column], threshold, name)
+        bars.update(showlegend=bars.showlegend and i == 0 or False, width=20 * 24 * 3600 * 1000,
+                    hovertemplate="%{x|%B %Y}: <" + str(threshold) + "<extra>" + name + "</extra>")
+        fig.add_trace(bars, row=r, col=c)
+        if start is not None and end is not None:
+            fig.add_vrect(x0=pd.Timestamp(start) - pd.Timedelta(days=15), x1=pd.Timestamp(end),
+                          fillcolor=theme.HIGHLIGHT, opacity=0.35, line_width=0, layer="below", row=r, col=c)
+    fig.update_yaxes(range=[0, max(top, threshold) * 1.1], rangemode="tozero")
+    months = pd.to_datetime(df["period_start"])
+    for i in range(len(names)):
+        theme.danish_month_ticks(fig, months, max_ticks=3, axis="xaxis" if i == 0 else f"xaxis{i + 1}")
+    fig.update_annotations(font={"size": 13, "color": theme.TEXT})
+    fig.update_layout(margin={"t": 48}, legend={"y": 1.04})
+    return fig

@@ -48,4 +48,6 @@ def funding_table(
     min_count: int | None = None,
 ) -> pd.DataFrame:
     threshold = privacy.default_threshold() if min_count is None else min_count
-    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold)
+    # A grant's courses add up over its municipalities to the grant's own row (by="grant").
+    additive = RULE.counts if by == "municipality" else ()
+    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold, additive=additive, line="grant_id")

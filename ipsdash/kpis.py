@@ -75,6 +75,12 @@ RULE = privacy.Rule(
 )
 
 
+# Every course falls in exactly one group of a dimension, so every count adds up to the
+# total over groups; over months only the flows add up to the period (stocks do not).
+ADDITIVE = RULE.counts
+FLOWS = ("referrals", "enrollments", "exits", "job_starts")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which courses count: empty tuples and None mean all."""
@@ -126,6 +132,11 @@ def kpi_table(
     filters: Filters = Filters(),
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """The KPIs of [start, end] per group of `by`, small numbers hidden (threshold `min_count`)."""
+    """The KPIs of [start, end] per group of `by`, small numbers hidden (threshold `min_count`).
+
+    Groups are protected together, as the parts of the total that `by="none"` gives, so that a
+    hidden group cannot be worked out from the total and the groups shown (secondary suppression).
+    """
     threshold = privacy.default_threshold() if min_count is None else min_count
-    return privacy.protect(kpi_raw(extract, start, end, by, filters), RULE, threshold)
+    additive = () if by == "none" else FLOWS if by in ("month", "quarter") else ADDITIVE
+    return privacy.protect(kpi_raw(extract, start, end, by, filters), RULE, threshold, additive=additive)

@@ -5,10 +5,14 @@ its interval are hidden (None) when its numerator, its denominator or their diff
 from 1 to threshold-1; a median or percentile is hidden when taken over 1 to threshold-1
 courses. Zero is shown. Amounts of money are not person counts.
 
-A rate hidden only because numerator and denominator differ by a small number would still
-be recoverable from the two counts, so in that case the numerator count is hidden as well
-(None: "hidden to protect another figure"). Every figure that leaves the query layer for a
-page, an export, the command line or a report passes through `protect`.
+Arithmetic must not undo it. A rate hidden only because numerator and denominator differ by a
+small number would come back from the two counts, so the numerator is hidden as well. Where
+rows add up to a total shown elsewhere (municipalities and the region, months and their
+period, breakdowns and the whole, a grant's municipalities and the grant), hidden cells get
+secondary suppression: more cells are hidden until the hidden ones number at least two and
+add up to at least the threshold. A cell hidden to protect another figure is None ("–").
+Every figure that leaves the query layer for a page, an export, the command line or a report
+passes through `protect`.
 """
 
 from __future__ import annotations
@@ -57,31 +61,89 @@ class Rule:
     hidden_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
-    """A copy of `df` with the small-number rule applied; threshold 0 (or 1) shows all."""
+def _secondary(values: np.ndarray, hidden: np.ndarray, threshold: int) -> np.ndarray:
+    """More cells of one line to hide, so that its hidden cells cannot be told from its total.
+
+    The total less the visible cells gives the sum of the hidden ones. That sum is safe when at
+    least two cells are hidden and they add up to the threshold or more: no single hidden cell,
+    and no small one, can then be worked out. Until it holds, the smallest visible non-zero cell
+    is hidden too; a zero only when no other cell is left. Returns the new cells.
+    """
+    chosen = hidden.copy()
+    while chosen.any() and not (chosen.sum() >= 2 and values[chosen].sum() >= threshold):
+        positive = ~chosen & (values > 0)
+        zeros = ~chosen & (values == 0)
+        if positive.any():
+            chosen[np.argmin(np.where(positive, values, np.inf))] = True
+        elif chosen.sum() < 2 and zeros.any():
+            # Only zeros are left (e.g. a grant's one group of courses beside "no grant"): a
+            # hidden zero cannot raise the sum, but it leaves open how the sum is split.
+            chosen[np.argmax(zeros)] = True
+        else:
+            # The hidden cells add up to a small total, hidden itself by the primary rule.
+            break
+    return chosen & ~hidden
+
+
+def protect(
+    df: pd.DataFrame,
+    rule: Rule,
+    threshold: int,
+    additive: tuple[str, ...] = (),
+    line: str | None = None,
+) -> pd.DataFrame:
+    """A copy of `df` with the small-number rule applied; threshold 0 (or 1) shows all.
+
+    `additive` names the count columns whose rows add up to a total that is shown elsewhere (the
+    region beside its municipalities, a period beside its months, a grant beside its
+    municipalities). Along each of them hidden cells get secondary suppression (`_secondary`),
+    within each group of rows sharing the value of `line` (all rows when None). A cell hidden
+    only to protect another figure becomes None; a small count becomes the text "<threshold".
+    """
     out = df.copy()
     if threshold <= 1 or out.empty:
         return out
+    n = len(out)
+    no = np.zeros(n, dtype=bool)
+    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in rule.counts}
+    small = {c: is_small(values[c], threshold) for c in rule.counts}
+    withheld = {c: no.copy() for c in rule.counts}
+
+    def numbers(col: str) -> np.ndarray:
+        return values[col] if col in values else pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
+
+    # A rate hidden only for a small difference would come back from its two counts: the
+    # numerator goes with it.
     for rate in rule.rates:
-        num = out[rate.numerator].to_numpy(dtype=float)
-        den = out[rate.denominator].to_numpy(dtype=float)
-        small_diff = is_small(den - num, threshold)
-        hide = is_small(num, threshold) | is_small(den, threshold) | small_diff
+        num, den = numbers(rate.numerator), numbers(rate.denominator)
+        small_diff = is_small(den - num, threshold) & ~is_small(num, threshold) & ~is_small(den, threshold)
+        if rate.numerator in withheld:
+            withheld[rate.numerator] |= small_diff
+
+    groups = [np.arange(n)] if line is None else [idx for idx in out.groupby(line, dropna=False).indices.values()]
+    for col in additive:
+        for idx in groups:
+            hidden = small[col][idx] | withheld[col][idx]
+            withheld[col][idx] |= _secondary(values[col][idx], hidden, threshold)
+
+    def gone(col: str) -> np.ndarray:
+        if col in small:
+            return small[col] | withheld[col]
+        return is_small(numbers(col), threshold)
+
+    for rate in rule.rates:
+        num, den = numbers(rate.numerator), numbers(rate.denominator)
+        hide = gone(rate.numerator) | gone(rate.denominator) | is_small(den - num, threshold)
         for col in rate.shown:
             out[col] = out[col].astype(object).where(~hide, None)
-        hide_numerator_here = small_diff & ~is_small(num, threshold) & ~is_small(den, threshold)
-        if rate.numerator in rule.counts:
-            col = rate.numerator
-            out[col] = out[col].astype(object).where(~hide_numerator_here, None)
     for median, n_col in rule.medians.items():
-        hide = is_small(out[n_col], threshold)
-        out[median] = out[median].astype(object).where(~hide, None)
+        out[median] = out[median].astype(object).where(~is_small(numbers(n_col), threshold), None)
     for count, dependents in rule.hidden_with.items():
-        hide = is_small(out[count], threshold)
+        hide = gone(count)
         for col in dependents:
             out[col] = out[col].astype(object).where(~hide, None)
     label = hidden_label(threshold)
     for col in rule.counts:
-        values = out[col]
-        out[col] = values.astype(object).where(~is_small(values, threshold), label)
+        shown = out[col].astype(object).where(~small[col], label)
+        out[col] = shown.where(~withheld[col], None)
     return out

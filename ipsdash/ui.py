@@ -86,6 +86,7 @@ def selection() -> Selection:
 
 RATES = {"placement_rate", "job_rate", "education_rate"}
 DAYS = {"waiting_days_median", "waiting_days_p90", "days_to_first_placement_median"}
+ONE_DECIMAL = {"caseload"}  # a ratio against a limit: 19,6 is under 20, "20" would not say so
 
 
 def period_text(start, end) -> str:
@@ -114,6 +115,8 @@ def display(key: str, value) -> str:
         return fmt.percent(value)
     if key in DAYS:
         return f"{fmt.number(value)} dage"
+    if key in ONE_DECIMAL:
+        return fmt.number(value, 1)
     return fmt.number(value)
 
 
@@ -126,7 +129,7 @@ def _delta(key: str, now, before) -> str | None:
     if key in RATES:
         # An ASCII minus: st.metric reads the sign from it to choose arrow and colour.
         return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff) * 100, 1)} pct.-point"
-    return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff))}"
+    return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff), 1 if key in ONE_DECIMAL else 0)}"
 
 
 def metric(container, key: str, now: pd.Series, before: pd.Series, lower_is_better: bool = False) -> None:

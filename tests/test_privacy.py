@@ -44,3 +44,36 @@ def test_threshold_is_a_setting():
     out = privacy.protect(frame((3, 1), (2, 2)), RULE, 3)
     assert out["n"].tolist() == [3, "<3"]
     assert privacy.protect(frame((1, 1)), RULE, 0)["n"].tolist() == [1]
+
+
+ADD = privacy.Rule(counts=("n",))
+
+
+def test_a_lone_hidden_cell_takes_the_next_smallest_with_it():
+    # Total 27: with only the 3 hidden, 27 - (12 + 7 + 5) would give it back.
+    df = pd.DataFrame({"n": [12, 3, 7, 5]})
+    out = privacy.protect(df, ADD, 5, additive=("n",))
+    assert out["n"].tolist() == [12, "<5", 7, None]
+
+
+def test_two_small_cells_that_add_to_little_take_a_third_not_a_zero():
+    # 1 + 2 = 3 hidden, under 5: a total of 3 + 20 would still pin both down.
+    df = pd.DataFrame({"n": [1, 0, 2, 20, 30]})
+    out = privacy.protect(df, ADD, 5, additive=("n",))
+    assert out["n"].tolist() == ["<5", 0, "<5", None, 30]
+
+
+def test_lines_are_protected_apart():
+    df = pd.DataFrame({"g": ["a", "a", "a", "b", "b"], "n": [3, 9, 8, 10, 11]})
+    out = privacy.protect(df, ADD, 5, additive=("n",), line="g")
+    assert out["n"].tolist() == ["<5", 9, None, 10, 11]
+
+
+def test_nothing_hidden_nothing_added():
+    df = pd.DataFrame({"n": [0, 5, 6]})
+    assert privacy.protect(df, ADD, 5, additive=("n",))["n"].tolist() == [0, 5, 6]
+
+
+def test_a_zero_is_hidden_only_when_nothing_else_is_left():
+    df = pd.DataFrame({"n": [3, 0, 0]})
+    assert privacy.protect(df, ADD, 5, additive=("n",))["n"].tolist() == ["<5", None, 0]
