@@ -57,6 +57,8 @@ with st.sidebar:
             bind="query-params",
         )
         start, end = (picked if len(picked) == 2 else (picked[0], picked[0])) if picked else quick[filters.LAST_12_MONTHS]
+        start, end = filters.whole_months(start, end, as_of)
+        st.caption(f"Perioden tæller hele måneder: {fmt.period(start, end)}.")
     elif choice == filters.GRANT_PERIOD:
         if grant is None:
             st.caption("Vælg en bevilling for at se dens periode.")

@@ -396,14 +396,12 @@ def funnel_plot(funnel, highlight: tuple[str, ...] = (), height: int = 460, nomi
     positions = _label_boxes(px, py, list(pts["municipality"]))
     chosen = set(highlight)
     colors = [theme.PRIMARY if not chosen or m in chosen else theme.COMPARISON for m in pts["municipality"]]
-    from ipsdash.outcomes import POSITIONS  # here: outcomes imports the query layer, charts need not
-
     hover = [
         f"<b>{m}</b><br>{fmt.percent(r)} {fmt.interval(lo, hi)}<br>"
-        f"{fmt.number(k)} af {fmt.number(n)} aktive forløb<br>{POSITIONS.get(pos, '')}"
+        f"{fmt.number(k)} af {fmt.number(n)} aktive forløb<br>{pos}"
         for m, r, lo, hi, k, n, pos in zip(
             pts["municipality"], pts["placement_rate"], pts["placement_rate_low"], pts["placement_rate_high"],
-            pts["placed"], pts["active_in_period"], pts["position"],
+            pts["placed"], pts["active_in_period"], pts["position_text"],
         )
     ]
     fig.add_trace(
@@ -517,6 +515,7 @@ def small_multiples(
                         vertical_spacing=0.12 if rows > 1 else 0.2, horizontal_spacing=0.03)
     fig.update_layout(template="ipsdash", height=190 * rows + 70, hovermode="closest", barmode="overlay")
     top = 0.0
+    legend_shown = False
     for i, name in enumerate(names):
         r, c = i // columns + 1, i % columns + 1
         one = df[df["municipality"] == name]
@@ -534,8 +533,9 @@ def small_multiples(
             row=r, col=c,
         )
         bars = _hidden_bars(x, one[column], threshold, name)
-        bars.update(showlegend=bars.showlegend and i == 0 or False, width=20 * 24 * 3600 * 1000,
+        bars.update(showlegend=bool(bars.showlegend) and not legend_shown, width=20 * 24 * 3600 * 1000,
                     hovertemplate="%{x|%B %Y}: <" + str(threshold) + "<extra>" + name + "</extra>")
+        legend_shown = legend_shown or bool(bars.showlegend)
         fig.add_trace(bars, row=r, col=c)
         if start is not None and end is not None:
             fig.add_vrect(x0=pd.Timestamp(start) - pd.Timedelta(days=15), x1=pd.Timestamp(end),
@@ -546,4 +546,156 @@ def small_multiples(
         theme.danish_month_ticks(fig, months, max_ticks=3, axis="xaxis" if i == 0 else f"xaxis{i + 1}")
     fig.update_annotations(font={"size": 13, "color": theme.TEXT})
     fig.update_layout(margin={"t": 48}, legend={"y": 1.04})
+    return fig
+
+
+# --- Grants (pages/bevillinger.py): money, never person counts ---------------------------------
+
+
+def money_axis(fig: go.Figure, axis: str = "yaxis") -> go.Figure:
+    """An axis of kroner: "1.500.000" with the unit in the title (the template sets the separators)."""
+    fig.update_layout({axis: {"tickformat": ",.0f", "title": {"text": "kr."}, "rangemode": "tozero"}})
+    return fig
+
+
+def monthly_money_stacked(df: pd.DataFrame, labels: dict[str, str], title: str | None = None) -> go.Figure:
+    """Stacked bars of money by month (df has period_start and one column per key of `labels`).
+
+    Negative months (corrections larger than the month's postings) stack below zero, as they are.
+    """
+    fig = _base(title, height=360)
+    x = pd.to_datetime(df["period_start"])
+    for i, (col, label) in enumerate(labels.items()):
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=df[col],
+                name=label,
+                marker={"color": theme.SERIES[i % len(theme.SERIES)]},
+                text=[fmt.dkk(v) for v in df[col]],
+                textposition="none",
+                hovertemplate="%{text}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="relative", bargap=0.15)
+    money_axis(fig)
+    theme.danish_month_ticks(fig, x)
+    return fig
+
+
+def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str | None = None) -> go.Figure:
+    """Budget and spent to date per municipality, as horizontal bars, largest budget on top.
+
+    `rows` has municipality_code, municipality, budget_dkk, spent_dkk and use. The chosen
+    municipalities (`highlight`) are drawn in the primary colour and the others in grey; with none
+    chosen all are primary. The use is written at the end of each bar.
+    """
+    rows = rows.iloc[::-1]  # Plotly draws the first category at the bottom
+    height = 90 + 34 * len(rows)
+    fig = _base(title, height=max(height, 200))
+    y = list(rows["municipality"])
+    chosen = [not highlight or int(m) in highlight for m in rows["municipality_code"]]
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=rows["budget_dkk"],
+            orientation="h",
+            name="Budget",
+            marker={"color": theme.SECONDARY_BACKGROUND, "line": {"color": theme.AXIS_LINE, "width": 1}},
+            text=[fmt.dkk(v) for v in rows["budget_dkk"]],
+            textposition="none",
+            hovertemplate="%{text}<extra>Budget</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=rows["spent_dkk"],
+            orientation="h",
+            name="Forbrugt",
+            width=0.5,
+            marker={"color": [theme.PRIMARY if c else theme.COMPARISON for c in chosen]},
+            customdata=[fmt.dkk(v) for v in rows["spent_dkk"]],
+            text=[fmt.percent(u) for u in rows["use"]],
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"color": theme.MUTED_TEXT, "size": 12},
+            hovertemplate="%{customdata} (%{text})<extra>Forbrugt</extra>",
+        )
+    )
+    fig.update_layout(barmode="overlay", hovermode="y unified", margin={"r": 48})
+    money_axis(fig, "xaxis")
+    fig.update_xaxes(showgrid=True, gridcolor=theme.GRID)
+    fig.update_yaxes(showgrid=False)
+    return fig
+
+
+def _vertical_marker(fig: go.Figure, day, text: str, color: str, dash: str, position: str = "right") -> None:
+    # A shape and an annotation rather than add_vline: add_vline's annotation fails on date axes.
+    x = pd.Timestamp(day)
+    fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                  line={"color": color, "width": 1.5, "dash": dash})
+    fig.add_annotation(x=x, y=1, xref="x", yref="paper", text=text, showarrow=False, yanchor="bottom",
+                       xanchor="left" if position == "right" else "right", font={"color": color, "size": 12})
+
+
+def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = None) -> go.Figure:
+    """The remaining budget over time (grants.burndown: date, remaining_dkk, kind "faktisk" or
+    "prognose"), with the grant's end date, the day of the figures and the projected depletion.
+
+    The time axis stops a year after the end date, so a depletion far in the future does not squeeze
+    the history; the projection is then cut at the edge (the page says the date in words).
+    """
+    fig = _base(title, height=360)
+    actual = series[series["kind"] == "faktisk"]
+    projected = series[series["kind"] == "prognose"]
+    fig.add_trace(
+        go.Scatter(
+            x=actual["date"],
+            y=actual["remaining_dkk"],
+            name="Tilbage af budgettet",
+            mode="lines",
+            line={"color": theme.PRIMARY, "width": 2.5},
+            text=[fmt.dkk(v) for v in actual["remaining_dkk"]],
+            hovertemplate="%{text}<extra>Tilbage</extra>",
+        )
+    )
+    if not projected.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=projected["date"],
+                y=projected["remaining_dkk"],
+                name="Prognose (forbruget i de seneste 90 dage)",
+                mode="lines",
+                line={"color": theme.PRIMARY, "width": 2, "dash": "dot"},
+                text=[fmt.dkk(v) for v in projected["remaining_dkk"]],
+                hovertemplate="%{text}<extra>Prognose</extra>",
+            )
+        )
+    end_ts = pd.Timestamp(end)
+    last = end_ts
+    if depletion is not None:
+        last = max(last, min(pd.Timestamp(depletion), end_ts + pd.DateOffset(years=1)))
+        if pd.Timestamp(depletion) <= last:
+            fig.add_trace(
+                go.Scatter(
+                    x=[pd.Timestamp(depletion)],
+                    y=[0],
+                    mode="markers",
+                    marker={"color": theme.PRIMARY, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+                    name="Forventet opbrugt",
+                    text=[fmt.date_long(depletion)],
+                    hovertemplate="%{text}<extra>Forventet opbrugt</extra>",
+                    showlegend=False,
+                )
+            )
+    first = pd.Timestamp(series["date"].min()) if not series.empty else pd.Timestamp(on)
+    span_days = max((last - first).days, 1)
+    fig.update_xaxes(range=[first - pd.Timedelta(days=span_days * 0.01), last + pd.Timedelta(days=span_days * 0.03)])
+    _vertical_marker(fig, end, f"Slutdato {fmt.date_short(end)}", theme.ACCENT, "dash",
+                     position="left" if depletion is not None and pd.Timestamp(depletion) > end_ts else "right")
+    _vertical_marker(fig, on, "Opgjort", theme.MUTED_TEXT, "dot", position="left")
+    fig.update_layout(hovermode="x unified", margin={"t": 56})
+    money_axis(fig)
+    theme.danish_month_ticks(fig, [first, last], monthly=False)
     return fig

@@ -50,6 +50,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def whole_months(start: dt.date, end: dt.date, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """A chosen period widened to whole months (never past `as_of`).
+
+    Periods a day apart would let anyone subtract one answer from the other and see the
+    courses of a single day; whole months keep the smallest difference a month.
+
+    >>> whole_months(dt.date(2024, 1, 15), dt.date(2024, 3, 3), dt.date(2026, 10, 31))
+    (datetime.date(2024, 1, 1), datetime.date(2024, 3, 31))
+    """
+    first = start.replace(day=1)
+    last = add_months(end.replace(day=1), 1) - dt.timedelta(days=1)
+    return first, min(last, max(as_of, first))
+
+
 def quick_periods(as_of: dt.date, first_day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
     """The quick choices of period, newest first, each ending no later than `as_of`.
 

@@ -324,8 +324,11 @@ class Outlook:
     def short(self) -> str:
         """A few words for a table of grants."""
         if self.status in ("before_end", "after_end"):
-            when = "før" if self.status == "before_end" else "efter"
-            return f"Opbrugt {span(self.days)} {when} slutdatoen" if self.days else "Opbrugt på slutdatoen"
+            if not self.days:
+                return "Slipper op på slutdatoen"
+            if self.status == "before_end":
+                return f"Slipper op {span(self.days)} før slutdatoen"
+            return f"Rækker {span(self.days)} ud over slutdatoen"
         return {
             "not_started": "Ikke begyndt",
             "no_budget": "Intet budget",

@@ -308,15 +308,18 @@ def funnel(
     for col in ("active_in_period", "placement_rate", "placement_rate_low", "placement_rate_high"):
         points[col] = points[col].astype(float)
     if p0 is None:
-        points["position"] = pd.Series(dtype=object)
+        points["position"] = None
     else:
         points["position"] = [funnel_position(r, n, p0) for r, n in zip(points["placement_rate"], points["active_in_period"])]
+    points["position_text"] = points["position"].map(lambda k: POSITIONS.get(k, ""))
     planned = rows["status"].eq(STATUS_PLANNED) & rows["active_in_period"].isna()
     without = rows["active_in_period"].map(lambda v: not isinstance(v, str) and v == 0) | planned
     hidden = tuple(rows.loc[~shown & ~without, "municipality"])
     without = tuple(rows.loc[without, "municipality"])
     top = max(50.0, float(points["active_in_period"].max()) * 1.1 if len(points) else 50.0)
-    n = np.unique(np.round(np.geomspace(1, top, 200), 2))
+    # From the threshold: no municipality with fewer active courses can be a point.
+    smallest = max(privacy.default_threshold() if min_count is None else min_count, 1)
+    n = np.unique(np.round(np.geomspace(smallest, top, 200), 2))
     if p0 is None:
         limits = pd.DataFrame(columns=["n", "low_95", "high_95", "low_998", "high_998"])
     else:

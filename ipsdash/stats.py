@@ -11,7 +11,7 @@ Z998 = 3.090232306167813  # two-sided 99.8 %
 def wilson(k, n, z: float = Z95):
     """Wilson score interval of k successes in n trials; NaN where n is 0.
 
-    >>> [round(x, 4) for x in wilson(216, 347)]
+    >>> [round(float(x), 4) for x in wilson(216, 347)]
     [0.5704, 0.6719]
     """
     k = np.asarray(k, dtype=float)

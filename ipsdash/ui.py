@@ -7,6 +7,7 @@ delivery is picked up on the next rerun, and one rerun reads one version only.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 
@@ -86,7 +87,8 @@ def selection() -> Selection:
 
 RATES = {"placement_rate", "job_rate", "education_rate"}
 DAYS = {"waiting_days_median", "waiting_days_p90", "days_to_first_placement_median"}
-ONE_DECIMAL = {"caseload"}  # a ratio against a limit: 19,6 is under 20, "20" would not say so
+# A ratio against a limit (19,6 is under 20, "20" would not say so), and FTE (0,5 årsværk).
+ONE_DECIMAL = {"caseload", "consultants_fte"}
 
 
 def period_text(start, end) -> str:
@@ -117,6 +119,8 @@ def display(key: str, value) -> str:
         return f"{fmt.number(value)} dage"
     if key in ONE_DECIMAL:
         return fmt.number(value, 1)
+    if isinstance(value, dt.date):  # pandas Timestamps too: a date in a table (review_date)
+        return fmt.date_short(value)
     return fmt.number(value)
 
 
@@ -187,3 +191,52 @@ def definitions(keys: list[str]) -> None:
         for key in keys:
             st.markdown(f"**{texts.label(key)}.** {texts.definition(key)}")
         st.markdown(texts.SMALL_NUMBERS.format(t=t, t_minus=t - 1))
+
+
+# --- Tables of figures (Job og uddannelse, Kommuner) -----------------------------------------
+
+
+def figure_table(df: pd.DataFrame, keys: list[str], first: dict[str, str] | None = None) -> pd.DataFrame:
+    """Figures as a table on a page shows them: Danish text under their labels, hidden ones as they are.
+
+    `first` maps leading text columns of `df` to their headers (e.g. {"municipality": "Kommune"}).
+    A rate with its interval columns in `df` reads "46 % (41–52 %)" in one cell.
+    """
+    out = pd.DataFrame(index=df.index)
+    for col, header in (first or {}).items():
+        out[header] = df[col].astype(object).where(df[col].notna(), "")
+    for key in keys:
+        cells = [display(key, v) for v in df[key]]
+        if key in RATES and f"{key}_low" in df:
+            cells = [
+                c if pd.isna(lo) or pd.isna(hi) else f"{c} {fmt.interval(lo, hi)}"
+                for c, lo, hi in zip(cells, df[f"{key}_low"], df[f"{key}_high"])
+            ]
+        out[texts.label(key)] = cells
+    return out.reset_index(drop=True)
+
+
+def show_table(table: pd.DataFrame, emphasise=None, strong=None, height: int | str = "auto") -> None:
+    """A figure table, numbers right-aligned; rows where `emphasise` is true shaded, `strong` in bold."""
+    from ipsdash import theme  # the colours; imported here to leave the shared import line alone
+
+    styled = table.style
+    shade = list(emphasise) if emphasise is not None else [False] * len(table)
+    bold = list(strong) if strong is not None else [False] * len(table)
+    styled = styled.apply(
+        lambda row: [
+            ";".join(
+                s
+                for s in (
+                    f"background-color: {theme.HIGHLIGHT}" if shade[row.name] else "",
+                    "font-weight: 600" if bold[row.name] else "",
+                )
+                if s
+            )
+        ]
+        * len(row),
+        axis=1,
+    )
+    first = table.columns[0]
+    config = {c: st.column_config.TextColumn(c, alignment="right") for c in table.columns if c != first}
+    st.dataframe(styled, hide_index=True, column_config=config, height=height, width="stretch")
