@@ -46,10 +46,13 @@ def random_extract(path, seed: int):
             "age_band": rng.choice(("18-29", "30-39", "40-49", "50+", None)),
             "sex": rng.choice(("K", "M", None)),
         })
-        if enrolled and rng.random() < 0.5:
-            start = enrolled + dt.timedelta(days=rng.randint(0, 200))
-            placements.append({"participant_id": pid, "kind": rng.choice(("job", "uddannelse")),
-                               "start_date": start, "end_date": None, "hours_per_week": None})
+        # 0-3 placements, some before enrollment or after exit (which never count), some ended.
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+            start = referral + dt.timedelta(days=rng.randint(-30, 600))
+            end = start + dt.timedelta(days=rng.randint(0, 300)) if rng.random() < 0.5 else None
+            kind = rng.choice(("job", "uddannelse"))
+            placements.append({"participant_id": pid, "kind": kind, "start_date": start, "end_date": end,
+                               "hours_per_week": 20.0 if kind == "job" else None})
     tables["participants"] = people
     tables["placements"] = placements
     return data.open_extract(str(write_extract(path, tables)))
