@@ -17,10 +17,15 @@ PAGES = [
     st.Page("pages/bevillinger.py", title="Bevillinger", icon=":material/payments:", url_path="bevillinger"),
     st.Page("pages/kommuner.py", title="Kommuner", icon=":material/map:", url_path="kommuner"),
     st.Page("pages/kvalitet.py", title="Kvalitet", icon=":material/verified:", url_path="kvalitet"),
+    st.Page("pages/leverancer.py", title="Leverancer", icon=":material/inventory:", url_path="leverancer"),
     st.Page("pages/om.py", title="Om tallene", icon=":material/info:", url_path="om"),
 ]
 
-page = st.navigation(PAGES, position="top")
+# Login first (issue 6): without a role nothing else runs, and no page is in the menu or reachable by URL.
+allowed = ui.admit()
+page = st.navigation(ui.pages_for(PAGES) if allowed else PAGES, position="top" if allowed else "hidden")
+if not allowed:
+    st.stop()
 
 try:
     extract = ui.extract()
@@ -65,7 +70,7 @@ with st.sidebar:
             start, end = quick[filters.LAST_12_MONTHS]
         else:
             row = grants.set_index("grant_id").loc[grant]
-            start, end = row["start_date"].date(), min(row["end_date"].date(), as_of)
+            start, end = filters.whole_months(row["start_date"].date(), row["end_date"].date(), as_of)
     else:
         start, end = quick[choice]
     chosen = st.multiselect(
@@ -91,6 +96,7 @@ with st.sidebar:
         bind="query-params",
     )
     st.caption(f"Data til og med {fmt.date_long(as_of)}")
+    ui.account()
 
 st.session_state["selection"] = filters.Selection(
     start=start,

@@ -46,3 +46,46 @@ def municipality_names(extract: data.Extract) -> dict[int, str]:
 def grant_titles(extract: data.Extract) -> dict[str, str]:
     df = grants(extract)
     return dict(zip(df["grant_id"], df["title"]))
+
+
+# --- What was delivered (pages/om.py) ---------------------------------------------------------
+
+
+def tables(extract: data.Extract) -> pd.DataFrame:
+    """The contract's tables: one row per table with whether it is required and whether this extract has it.
+
+    An optional table that is absent is no error: its figures are simply not shown.
+    """
+    from ipsdash.contract import TABLES
+
+    return pd.DataFrame(
+        {
+            "table": list(TABLES),
+            "required": [spec.required for spec in TABLES.values()],
+            "present": [extract.has(name) for name in TABLES],
+        }
+    )
+
+
+def delivered(extract: data.Extract) -> dict[str, list[str]]:
+    """Municipality names by what they have delivered, on the extract's date (`span`):
+
+    "delivered": courses or postings in the extract; "no_data": IPS started, but nothing yet;
+    "starting": an IPS start after the extract's date; "planned": no IPS start at all.
+    No person counts: only whether a municipality has any data.
+    """
+    dates = data.run(extract, "extract_dates")
+    _, as_of = span(extract)
+    groups: dict[str, list[str]] = {"delivered": [], "no_data": [], "starting": [], "planned": []}
+    for row in dates.itertuples():
+        has_data = row.courses > 0 or not pd.isna(row.newest_posting)
+        start = _as_date(row.ips_start)
+        if has_data:
+            groups["delivered"].append(row.municipality)
+        elif start is None:
+            groups["planned"].append(row.municipality)
+        elif start > as_of:
+            groups["starting"].append(row.municipality)
+        else:
+            groups["no_data"].append(row.municipality)
+    return groups

@@ -144,11 +144,16 @@ def monthly_days(df: pd.DataFrame, columns: list[str], title: str | None = None)
     return fig
 
 
-def monthly_stacked(df: pd.DataFrame, columns: list[str], title: str | None = None) -> go.Figure:
-    """Stacked bars of person counts by month (df protected); a hidden part is left out of its bar.
+def monthly_stacked(
+    df: pd.DataFrame, columns: list[str], total: str | None = None, threshold: int = 5, title: str | None = None
+) -> go.Figure:
+    """Stacked bars of person counts by month (df protected), parts `columns` of the count `total`.
 
-    The hover names each part as shown in tables: a number, "<5", or "skjult" for one hidden to
-    protect another figure.
+    Hidden parts are not drawn one by one. With `total`, what they add up to is drawn on top as one
+    pale hatched part, "skjult (små tal)": the total less the parts shown, which anyone can work out
+    from the table, and which the suppression of the parts keeps from giving any single part away.
+    A total that is itself "<5" is drawn hatched up to threshold − 1, as on the other pages; one
+    hidden to protect another figure is left out. The hover names each part as the table shows it.
     """
     fig = _base(title)
     x = pd.to_datetime(df["period_start"])
@@ -157,7 +162,8 @@ def monthly_stacked(df: pd.DataFrame, columns: list[str], title: str | None = No
         fig.add_trace(
             go.Bar(
                 x=x,
-                y=numeric(df[col]),
+                # 0, not a gap: plotly.js starts the next part of a stack from 0 after a gap.
+                y=numeric(df[col]).fillna(0),
                 name=texts.label(col),
                 marker={"color": theme.SERIES[i % len(theme.SERIES)]},
                 text=shown,
@@ -165,7 +171,29 @@ def monthly_stacked(df: pd.DataFrame, columns: list[str], title: str | None = No
                 hovertemplate="%{text}<extra>" + texts.label(col) + "</extra>",
             )
         )
-    fig.update_layout(barmode="stack")
+    if total is not None:
+        parts = sum(numeric(df[col]).fillna(0) for col in columns)
+        whole = numeric(df[total])
+        rest = (whole - parts).where(whole.notna())
+        rest = rest.where(df[total].map(lambda v: not isinstance(v, str)), max(threshold - 1, 1))
+        text = [v if isinstance(v, str) else fmt.number(r) for v, r in zip(df[total], rest)]
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=rest.where(rest > 0, 0).fillna(0),
+                name="Skjult (små tal)",
+                marker={
+                    "color": theme.SECONDARY_BACKGROUND,
+                    "line": {"color": theme.COMPARISON, "width": 1},
+                    "pattern": {"shape": "/", "fgcolor": theme.COMPARISON, "size": 6},
+                },
+                text=text,
+                textposition="none",
+                hovertemplate="%{text}<extra>Skjult (små tal)</extra>",
+                showlegend=bool((rest > 0).any()),
+            )
+        )
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     theme.danish_month_ticks(fig, x)
     return fig
 
@@ -201,6 +229,8 @@ def monthly_caseload(df: pd.DataFrame, limit: float, limit_text: str, title: str
 
 # Pale fills of the fidelity levels, best first (blue for the good levels, warm for the weak).
 FIDELITY_FILLS = ("#C9DCEE", "#E4EEF7", "#F6EEDD", "#F3E1E1")
+# Scores under 50 are rare in running services; the "ikke IPS" band below 74 is still shown.
+FIDELITY_AXIS_FROM = 50
 
 
 def fidelity_scores(reviews: pd.DataFrame, levels, names: list[str], columns: int = 3) -> go.Figure:
@@ -222,16 +252,15 @@ def fidelity_scores(reviews: pd.DataFrame, levels, names: list[str], columns: in
         subplot_titles=names,
         shared_xaxes="all",
         shared_yaxes="all",
-        vertical_spacing=min(0.12, 0.5 / rows),
+        vertical_spacing=min(0.12, 0.22 / rows),  # room for the next row's title, no more
         horizontal_spacing=0.03,
     )
-    fig.update_layout(template="ipsdash", height=360 if rows == 1 else 210 * rows + 40, showlegend=False)
+    fig.update_layout(template="ipsdash", height=380 if rows == 1 else 220 * rows + 40, showlegend=False)
+    fig.update_annotations(font={"size": 13, "color": theme.TEXT})  # the subplot titles: the municipalities
     tops = [125, *[lowest - 1 for lowest, _ in levels[:-1]]]
     dates = pd.to_datetime(reviews["review_date"])
     for k, name in enumerate(names):
         row, col = k // cols + 1, k % cols + 1
-        for (lowest, _), top, fill in zip(levels, tops, FIDELITY_FILLS):
-            fig.add_hrect(y0=lowest - 0.5, y1=top + 0.5, fillcolor=fill, line_width=0, layer="below", row=row, col=col)
         part = reviews[reviews["municipality"] == name]
         hover = [
             f"{fmt.date_long(d)}: {fmt.number(s)} point, {lv}"
@@ -251,24 +280,26 @@ def fidelity_scores(reviews: pd.DataFrame, levels, names: list[str], columns: in
             row=row,
             col=col,
         )
+        # After the trace: Plotly leaves shapes out of subplots that are still empty.
+        for (lowest, _), top, fill in zip(levels, tops, FIDELITY_FILLS):
+            fig.add_hrect(y0=lowest - 0.5, y1=top + 0.5, fillcolor=fill, line_width=0, layer="below", row=row, col=col)
     for (lowest, level), top in zip(levels, tops):
         fig.add_annotation(
             x=0.01,
             xref="x domain",
-            y=(max(lowest, 45) + top) / 2,
+            y=(max(lowest, FIDELITY_AXIS_FROM) + top) / 2,
             yref="y",
             text=level,
             xanchor="left",
             showarrow=False,
             font={"color": theme.MUTED_TEXT, "size": 11},
         )
-    fig.update_yaxes(range=[25, 125.5], tickvals=[25, *sorted(lowest for lowest, _ in levels[:-1]), 125])
+    fig.update_yaxes(range=[FIDELITY_AXIS_FROM, 125.5], tickvals=sorted(lowest for lowest, _ in levels[:-1]))
     fig.update_yaxes(rangemode="normal", showgrid=False)
     if len(dates):
         pad = pd.Timedelta(days=90)
         fig.update_xaxes(range=[dates.min() - pad, dates.max() + pad])
     fig.update_layout(hovermode="closest", margin={"l": 8, "r": 8, "t": 40, "b": 8})
-    fig.update_annotations(selector={"text": names[0]} if names else {}, font={"size": 13, "color": theme.TEXT})
     return fig
 
 
@@ -310,6 +341,9 @@ def count_bars(
     )
     fig.add_trace(_hidden_bars(list(x), values, threshold, name))
     fig.update_layout(barmode="overlay", hovermode="closest", showlegend=any(isinstance(v, str) for v in values))
+    # Room above the threshold, so a hatched bar reads "under 5" and not "4".
+    top = numeric(values).max()
+    fig.update_yaxes(range=[0, max(0 if pd.isna(top) else float(top), threshold) * 1.1])
     return fig
 
 
@@ -475,8 +509,10 @@ def quarterly_rate(df: pd.DataFrame, end, references=(), sources=(), height: int
             go.Scatter(x=[None], y=[None], mode="lines", name=s.name,
                        line={"color": theme.ACCENT, "width": 1.5, "dash": dash_of[s.key]})
         )
+    # 0–80 % when everything fits: the reference lines then stand further apart.
+    top = 0.8 if max([0.0, *high.dropna(), *(r.value for r in references)]) <= 0.8 else 1.0
     plot_height = height - 110  # margins and legend, roughly
-    min_gap = 15 / plot_height  # a label's height, as a share of the axis 0–100 %
+    min_gap = 15 / plot_height * top  # a label's height, in axis units
     label_y: list[float] = []
     for ref in sorted(references, key=lambda r: r.value):
         fig.add_hline(y=ref.value, line={"color": theme.ACCENT, "width": 1.2, "dash": dash_of.get(ref.source, "dash")})
@@ -486,7 +522,7 @@ def quarterly_rate(df: pd.DataFrame, end, references=(), sources=(), height: int
             x=1, xref="paper", xanchor="left", xshift=6, y=want, yref="y", yanchor="middle",
             text=ref.label, font={"color": theme.ACCENT, "size": 12}, showarrow=False,
         )
-    theme.percent_axis(fig)
+    theme.percent_axis(fig, top=top, step=0.2)
     fig.update_layout(
         margin={"r": 250 if references else 8},
         hovermode="x unified",
@@ -525,7 +561,8 @@ def small_multiples(
         color = theme.PRIMARY if not chosen or name in chosen else theme.COMPARISON
         fig.add_trace(
             go.Scatter(
-                x=x, y=y, mode="lines", line={"color": color, "width": 2}, name=name, showlegend=False,
+                x=x, y=y, mode="lines+markers", line={"color": color, "width": 2}, marker={"size": 4},
+                name=name, showlegend=False,
                 customdata=[[fmt.month_name(m), t] for m, t in zip(x, count_text(one[column]))],
                 hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + name + "</extra>",
                 connectgaps=False,
@@ -579,7 +616,7 @@ def monthly_money_stacked(df: pd.DataFrame, labels: dict[str, str], title: str |
         )
     fig.update_layout(barmode="relative", bargap=0.15)
     money_axis(fig)
-    theme.danish_month_ticks(fig, x)
+    theme.danish_month_ticks(fig, x, max_ticks=6)  # a half-width chart: six labels stay level
     return fig
 
 
@@ -630,28 +667,29 @@ def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str 
     return fig
 
 
-def _vertical_marker(fig: go.Figure, day, text: str, color: str, dash: str, position: str = "right") -> None:
+def _vertical_marker(fig: go.Figure, day, text: str, color: str, dash: str, y: float = 1.0) -> None:
     # A shape and an annotation rather than add_vline: add_vline's annotation fails on date axes.
+    # The label sits just left of the line, inside the plot, where a burn-down has come down low.
     x = pd.Timestamp(day)
     fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                   line={"color": color, "width": 1.5, "dash": dash})
-    fig.add_annotation(x=x, y=1, xref="x", yref="paper", text=text, showarrow=False, yanchor="bottom",
-                       xanchor="left" if position == "right" else "right", font={"color": color, "size": 12})
+    fig.add_annotation(x=x, y=y, xref="x", yref="paper", text=text, showarrow=False, yanchor="top",
+                       xanchor="right", xshift=-4, font={"color": color, "size": 12})
 
 
 def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = None) -> go.Figure:
-    """The remaining budget over time (grants.burndown: date, remaining_dkk, kind "faktisk" or
+    """The remaining budget over time (grants.burndown: day, remaining_dkk, series "faktisk" or
     "prognose"), with the grant's end date, the day of the figures and the projected depletion.
 
     The time axis stops a year after the end date, so a depletion far in the future does not squeeze
     the history; the projection is then cut at the edge (the page says the date in words).
     """
     fig = _base(title, height=360)
-    actual = series[series["kind"] == "faktisk"]
-    projected = series[series["kind"] == "prognose"]
+    actual = series[series["series"] == "faktisk"]
+    projected = series[series["series"] == "prognose"]
     fig.add_trace(
         go.Scatter(
-            x=actual["date"],
+            x=actual["day"],
             y=actual["remaining_dkk"],
             name="Tilbage af budgettet",
             mode="lines",
@@ -663,7 +701,7 @@ def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = 
     if not projected.empty:
         fig.add_trace(
             go.Scatter(
-                x=projected["date"],
+                x=projected["day"],
                 y=projected["remaining_dkk"],
                 name="Prognose (forbruget i de seneste 90 dage)",
                 mode="lines",
@@ -689,13 +727,68 @@ def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = 
                     showlegend=False,
                 )
             )
-    first = pd.Timestamp(series["date"].min()) if not series.empty else pd.Timestamp(on)
+    first = pd.Timestamp(series["day"].min()) if not series.empty else pd.Timestamp(on)
     span_days = max((last - first).days, 1)
     fig.update_xaxes(range=[first - pd.Timedelta(days=span_days * 0.01), last + pd.Timedelta(days=span_days * 0.03)])
-    _vertical_marker(fig, end, f"Slutdato {fmt.date_short(end)}", theme.ACCENT, "dash",
-                     position="left" if depletion is not None and pd.Timestamp(depletion) > end_ts else "right")
-    _vertical_marker(fig, on, "Opgjort", theme.MUTED_TEXT, "dot", position="left")
-    fig.update_layout(hovermode="x unified", margin={"t": 56})
+    _vertical_marker(fig, end, f"Slutdato {fmt.date_short(end)}", theme.ACCENT, "dash")
+    _vertical_marker(fig, on, f"Opgjort {fmt.date_short(on)}", theme.MUTED_TEXT, "dot", y=0.9)
     money_axis(fig)
     theme.danish_month_ticks(fig, [first, last], monthly=False)
+    return fig
+
+
+def quarter_bars(df: pd.DataFrame, column: str, threshold: int) -> go.Figure:
+    """A figure by quarter as bars (df is kpi_table by "quarter", protected), quarters named on two lines."""
+    names = [fmt.quarter_label(q).replace(" ", "<br>", 2).replace("<br>", " ", 1) for q in df["period_start"]]
+    fig = count_bars(names, df[column], texts.label(column), threshold)
+    fig.update_xaxes(type="category", tickangle=0)
+    return fig
+
+
+# --- Indskrivning og venteliste; Kvalitet (2) ------------------------------------------------------
+
+
+def drawable(df: pd.DataFrame, columns: list[str]) -> bool:
+    """True when some figure of `columns` is shown and not zero; otherwise a chart would be empty.
+
+    >>> drawable(pd.DataFrame({"n": ["<5", 0, None]}), ["n"]), drawable(pd.DataFrame({"n": ["<5", 6]}), ["n"])
+    (False, True)
+    """
+    return any(bool((numeric(df[col]).fillna(0) != 0).any()) for col in columns)
+
+
+def rate_dots(rates: pd.DataFrame, highlight: tuple[str, ...] = (), height: int | None = None) -> go.Figure:
+    """Each municipality's placement rate with its 95 % interval, beside the region's rate as a line.
+
+    For users who may see other municipalities only as rates (no counts, so no funnel): `rates` has
+    `municipality`, `placement_rate`, `placement_rate_low`, `placement_rate_high`, the region first
+    with municipality_code NA. Hidden rates are left out.
+    """
+    region = rates[rates["municipality_code"].isna()]
+    shown = rates[rates["municipality_code"].notna() & rates["placement_rate"].notna()].sort_values("placement_rate")
+    rate = pd.to_numeric(shown["placement_rate"])
+    low = pd.to_numeric(shown["placement_rate_low"])
+    high = pd.to_numeric(shown["placement_rate_high"])
+    colours = [theme.PRIMARY if name in highlight else theme.COMPARISON for name in shown["municipality"]]
+    fig = _base(None, height or 120 + 28 * len(shown))
+    fig.add_trace(
+        go.Scatter(
+            x=rate,
+            y=shown["municipality"],
+            mode="markers",
+            marker={"color": colours, "size": 10},
+            error_x={"type": "data", "symmetric": False, "array": high - rate, "arrayminus": rate - low,
+                     "color": theme.COMPARISON, "thickness": 1.5, "width": 0},
+            text=[f"{fmt.percent(r)} {fmt.interval(lo, hi)}" for r, lo, hi in zip(rate, low, high)],
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    if not region.empty and pd.notna(region["placement_rate"].iloc[0]):
+        p0 = float(region["placement_rate"].iloc[0])
+        fig.add_vline(x=p0, line={"color": theme.ACCENT, "dash": "dash", "width": 1.5},
+                      annotation_text=f"Regionen: {fmt.percent(p0)}", annotation_position="top")
+    fig.update_layout(hovermode="closest")
+    theme.percent_axis(fig, axis="xaxis")
+    fig.update_yaxes(rangemode="normal")
     return fig

@@ -289,7 +289,9 @@ def _load(con: duckdb.DuckDBPyConnection, location: str, spec: Table, problems: 
         try:
             relation = con.read_parquet(path)
             schemas[index] = dict(zip(relation.columns, relation.types, strict=True))
-        except duckdb.Error:
+        except (duckdb.Error, RuntimeError):
+            # RuntimeError: a damaged footer can hold a column name that is not UTF-8, which DuckDB's
+            # Python binding cannot turn into a str (found by tests/test_deliver.py's random corruptions).
             problems.append(_unreadable(spec, path))
     bad: set[str] = set()
     for index, schema in schemas.items():

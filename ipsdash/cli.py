@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -149,6 +150,88 @@ def cmd_funding(args) -> int:
     return 0
 
 
+def cmd_deliver(args) -> int:
+    from ipsdash import deliver
+
+    root = source.data_root(args.data_dir)
+    try:
+        outcome = deliver.deliver(args.files, args.data_dir, dry_run=args.dry_run)
+    except deliver.DeliveryError as exc:
+        raise UserError(str(exc)) from None
+    for line in outcome.lines():
+        print(line)
+    if not outcome.accepted:
+        print(f"\nLeverancen er afvist ({len(outcome.problems)} fejl); data i {root} er uændrede.")
+        return 1
+    if not outcome.applied:
+        print(f"\nPrøvekørsel: leverancen overholder kontrakten, men er ikke lagt ind i {root}.")
+        return 0
+    print(f"\nLeverancen er lagt ind i {root} som version {outcome.version}.")
+    if outcome.previous:
+        print(f"Den forrige version ({outcome.previous}) er gemt; `python -m ipsdash rollback` går tilbage til den.")
+    stray = deliver.stray_tables(root)
+    if stray:
+        print(f"Bemærk: {', '.join(stray)} ligger direkte i {root} og bruges ikke; data i brug skifter kun med deliver.")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    from ipsdash import deliver
+
+    root = source.data_root(args.data_dir)
+    try:
+        outcome = deliver.rollback(args.data_dir)
+    except deliver.DeliveryError as exc:
+        raise UserError(str(exc)) from None
+    if not outcome.accepted:
+        for problem in outcome.problems:
+            print(problem.text())
+        print(f"\nDen forrige version overholder ikke kontrakten; data i {root} er uændrede.")
+        return 1
+    print(f"Version {outcome.version} er igen i brug i {root} (i stedet for {outcome.previous}, som er gemt).")
+    return 0
+
+
+REPORT_SUFFIXES = (".pdf", ".xlsx")
+
+
+def _report_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in REPORT_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"{text!r}: rapporten skrives som .pdf eller .xlsx, fx rapport.pdf")
+    return path
+
+
+def cmd_report(args) -> int:
+    from ipsdash import report
+
+    if args.to < args.from_:
+        raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
+    out: Path = args.out
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"mappen {folder} findes ikke; rapporten kan ikke skrives til {out}")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise UserError(f"der er ikke skriveadgang til {out}")
+    extract = _open(args.data_dir)
+    _known(extract, [], [args.grant])
+    try:
+        figures = report.build(extract, args.grant, args.from_, args.to, args.min_count)
+        content = report.to_pdf(figures) if out.suffix.lower() == ".pdf" else report.to_xlsx(figures)
+    except report.ReportError as exc:
+        raise UserError(str(exc)) from None
+    # Written beside the target and moved into place, so a failed run never leaves half a file.
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"rapporten kan ikke skrives til {out}: {exc.strerror or exc}") from None
+    print(f"Rapporten for {args.grant}, {args.from_} til {args.to}, er skrevet til {out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ipsdash", description="IPS-styringsdashboard: data og nøgletal.")
     sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
@@ -190,6 +273,25 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--grant", action="append", default=[], metavar="ID")
     output(sp)
     sp.set_defaults(func=cmd_funding)
+    sp = sub.add_parser("deliver", help="tag en leverance ind: kontrollér hele udtrækket og skift det ud på én gang")
+    sp.add_argument("files", nargs="+", metavar="FIL",
+                    help="tabelfiler: TABEL.csv/.xlsx/.parquet (hele tabellen) eller TABEL__DEL.csv osv. (en del)")
+    data_dir(sp)
+    sp.add_argument("--dry-run", action="store_true", help="kontrollér kun; læg intet ind")
+    sp.set_defaults(func=cmd_deliver)
+
+    sp = sub.add_parser("rollback", help="gå tilbage til versionen før den seneste leverance")
+    data_dir(sp)
+    sp.set_defaults(func=cmd_rollback)
+
+    sp = sub.add_parser("report", help="rapport til en bevillingsgiver som PDF eller Excel")
+    sp.add_argument("--grant", required=True, metavar="ID", help="bevillingen, fx APMF-2021")
+    sp.add_argument("--from", dest="from_", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--to", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--out", required=True, type=_report_path, metavar="FIL", help="FIL.pdf eller FIL.xlsx")
+    data_dir(sp)
+    sp.add_argument("--min-count", type=_count, default=None, help="grænsen for små tal (standard 5; 0 viser alt)")
+    sp.set_defaults(func=cmd_report)
     return p
 
 

@@ -14,14 +14,18 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipsdash import source
+from ipsdash import prepared, source
 from ipsdash.contract import SQL_TYPE, TABLES
+
+if TYPE_CHECKING:  # access imports the figure modules, which import this one
+    from ipsdash.access import Scope
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
@@ -31,15 +35,92 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _view_sql(table: str, files: list[str]) -> str:
+def _view_sql(table: str, files: list[str], scope: Scope | None = None) -> str:
     spec = TABLES[table]
     if files:
         columns = ",\n  ".join(f'cast("{c.name}" as {SQL_TYPE[c.kind]}) as "{c.name}"' for c in spec.columns)
         file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
-        return f"create or replace view {table} as\nselect\n  {columns}\nfrom read_parquet({file_list}, union_by_name = true)"
-    # An optional table not delivered: an empty view with the contract's columns.
-    columns = ",\n  ".join(f'cast(null as {SQL_TYPE[c.kind]}) as "{c.name}"' for c in spec.columns)
-    return f"create or replace view {table} as\nselect\n  {columns}\nwhere false"
+        rows = f"select\n  {columns}\nfrom read_parquet({file_list}, union_by_name = true)"
+    else:
+        # An optional table not delivered: an empty view with the contract's columns.
+        columns = ",\n  ".join(f'cast(null as {SQL_TYPE[c.kind]}) as "{c.name}"' for c in spec.columns)
+        rows = f"select\n  {columns}\nwhere false"
+    return f"create or replace view {table} as\n{_scoped(table, rows, scope)}"
+
+
+# --- Scope: only the rows one user may see (ipsdash/access.py) ---------------------------------
+#
+# A scoped extract is the same contract extract with fewer rows: each table's view keeps the rows
+# of the scope's municipalities and grants, so every query, page, download and report built on
+# it is limited at once. The scope's values live in two small tables filled with bound
+# parameters; the conditions below are fixed text.
+
+IN_MUNICIPALITIES = "municipality_code in (select municipality_code from scope_municipalities)"
+IN_GRANTS = "grant_id in (select grant_id from scope_grants)"
+# The grants (or municipalities) that the scoped budgets, courses and postings mention.
+MENTIONED = (
+    "select {key} from grant_budgets union all select {key} from participants union all select {key} from expenditures"
+)
+# Views that others select from come first: the scoped views build on each other.
+SCOPED_ORDER = (
+    "participants",
+    "placements",
+    "expenditures",
+    "grant_budgets",
+    "grants",
+    "municipalities",
+    "staffing",
+    "fidelity_reviews",
+)
+# A municipality's staffing and fidelity reviews belong to no grant: a funder sees none of them.
+NOT_FOR_FUNDERS = frozenset({"staffing", "fidelity_reviews"})
+
+
+def _scope_conditions(table: str, scope: Scope) -> list[str]:
+    by_municipality, by_grant = scope.municipalities is not None, scope.grants is not None
+    if table in ("participants", "expenditures", "grant_budgets"):
+        # A municipality sees none of the postings made centrally (municipality_code null).
+        return [c for c, on in ((IN_MUNICIPALITIES, by_municipality), (IN_GRANTS, by_grant)) if on]
+    if table == "placements":
+        return ["participant_id in (select participant_id from participants)"]
+    if table == "grants":
+        return [IN_GRANTS] if by_grant else [f"grant_id in ({MENTIONED.format(key='grant_id')})"]
+    if table == "municipalities":
+        if by_municipality:
+            return [IN_MUNICIPALITIES]
+        return [f"municipality_code in ({MENTIONED.format(key='municipality_code')})"]
+    if table in NOT_FOR_FUNDERS:
+        return ["false"] if by_grant else [IN_MUNICIPALITIES]
+    # A table added to the contract must get its rule here: refusing is safer than showing it whole.
+    raise ValueError(f"no scope rule for table {table!r}")
+
+
+def _scoped(table: str, rows: str, scope: Scope | None) -> str:
+    if scope is None or scope.is_everything:
+        return rows
+    columns = "*"
+    if table == "grants" and scope.municipalities is not None:
+        # To a municipality a grant is its own part of it: the amount is its budgets, so that use,
+        # the part kept centrally and the outlook are its own and no one else's budget shows.
+        columns = (
+            "* replace (coalesce((select sum(grant_budgets.budget_dkk) from grant_budgets "
+            "where grant_budgets.grant_id = delivered.grant_id), 0) as amount_dkk)"
+        )
+    where = "\n  and ".join(_scope_conditions(table, scope))
+    return f"select {columns}\nfrom (\n{rows}\n) as delivered\nwhere {where}"
+
+
+def _scope_tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
+    """The scope's municipalities and grants as tables, filled with bound parameters."""
+    con.execute("create table scope_municipalities (municipality_code integer not null)")
+    con.execute("create table scope_grants (grant_id varchar not null)")
+    if scope.municipalities is not None:
+        con.execute(
+            "insert into scope_municipalities select unnest(cast($codes as integer[]))",
+            {"codes": list(scope.municipalities)},
+        )
+    if scope.grants is not None:
+        con.execute("insert into scope_grants select unnest(cast($ids as varchar[]))", {"ids": list(scope.grants)})
 
 
 class MissingTableError(Exception):
@@ -77,6 +158,7 @@ class Extract:
     version: str
     present: frozenset[str] = field(default_factory=frozenset)
     demo: bool = False  # the synthetic demo extract: every page says so
+    scope: Scope | None = None  # None: every row (the command line, the checks, tests)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -99,8 +181,27 @@ def _is_demo(files: list[str]) -> bool:
     return metadata.get(DEMO_MARK) == b"true"
 
 
-def open_extract(location: str | None = None) -> Extract:
-    """Open the extract at `location` (default: `IPS_DATA_DIR` or `data/`)."""
+def _all_demo(files: dict[str, list[str]]) -> bool:
+    """Every file of the extract was written by the demo generator (one real file among them: not demo)."""
+    every = [f for table_files in files.values() for f in table_files]
+    return bool(every) and all(_is_demo([f]) for f in every)
+
+
+def is_demo(location: str | None = None) -> bool:
+    """The extract at `location` is the synthetic demo extract, every file of it.
+
+    Without login the app serves only this (ui.current_scope): real data needs a login.
+    """
+    location = source.data_dir(location)
+    return _all_demo({table: source.table_files(location, table) for table in TABLES})
+
+
+def open_extract(location: str | None = None, scope: Scope | None = None) -> Extract:
+    """Open the extract at `location` (default: `IPS_DATA_DIR` or `data/`), limited to `scope`.
+
+    With a scope, every contract table's view holds only the rows the scope may see
+    (see `_scope_conditions`); without one (the command line, the checks), every row.
+    """
     location = source.data_dir(location)
     files = {table: source.table_files(location, table) for table in TABLES}
     missing = [t for t, spec in TABLES.items() if spec.required and not files[t]]
@@ -109,16 +210,27 @@ def open_extract(location: str | None = None) -> Extract:
     con = duckdb.connect(":memory:")
     # A TIMESTAMP WITH TIME ZONE is read as its Danish date, as the delivery checks read it.
     con.execute("set TimeZone = 'Europe/Copenhagen'")
-    for table, table_files in files.items():
-        con.execute(_view_sql(table, table_files))
+    scoped = scope is not None and not scope.is_everything
+    if scoped:
+        _scope_tables(con, scope)
+    order = [*SCOPED_ORDER, *(t for t in files if t not in SCOPED_ORDER)] if scoped else list(files)
+    for table in order:
+        con.execute(_view_sql(table, files[table], scope))
     for path in sorted(QUERIES_DIR.glob("base/*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
+    fingerprint = version(location)
+    # The join-heavy views, written once per data version as Parquet that queries skip through.
+    prepared.use(con, location, fingerprint, scope.key if scoped else None)
+    present = frozenset(t for t, f in files.items() if f)
+    if scoped and scope.grants is not None:
+        present -= NOT_FOR_FUNDERS
     return Extract(
         location=location,
         con=con,
-        version=version(location),
-        present=frozenset(t for t, f in files.items() if f),
-        demo=_is_demo(files["municipalities"]),
+        version=fingerprint,
+        present=present,
+        demo=_all_demo(files),
+        scope=scope,
     )
 
 

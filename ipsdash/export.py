@@ -40,7 +40,10 @@ def csv(df: pd.DataFrame) -> bytes:
 def excel(tables: dict[str, pd.DataFrame]) -> bytes:
     """One sheet per table, numbers stored as numbers, shown with Danish formats."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    # pandas gives each date cell its own format (ISO by default), which wins over the column's.
+    with pd.ExcelWriter(
+        buffer, engine="xlsxwriter", date_format="dd-mm-yyyy", datetime_format="dd-mm-yyyy"
+    ) as writer:
         book = writer.book
         formats = {
             "share": book.add_format({"num_format": "0.0%"}),
@@ -61,7 +64,7 @@ def excel(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def _kind(key: str, values: pd.Series) -> str | None:
-    if key.endswith(("_rate", "_rate_low", "_rate_high")) or key == "use":
+    if key.endswith(("_rate", "_rate_low", "_rate_high", "_share")) or key == "use":
         return "share"
     if key.endswith("_dkk"):
         return "dkk"

@@ -71,7 +71,8 @@ def quick_periods(as_of: dt.date, first_day: dt.date) -> dict[str, tuple[dt.date
     (datetime.date(2025, 11, 1), datetime.date(2026, 10, 31))
     """
     periods = {
-        LAST_12_MONTHS: (add_months(as_of, -12) + dt.timedelta(days=1), as_of),
+        # Whole months (the last one up to as_of), like every period the filter bar offers.
+        LAST_12_MONTHS: (add_months(as_of.replace(day=1), -11), as_of),
         THIS_YEAR: (dt.date(as_of.year, 1, 1), as_of),
         LAST_YEAR: (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31)),
     }

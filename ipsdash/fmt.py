@@ -272,3 +272,17 @@ def interval(lo: Any, hi: Any, decimals: int = 0) -> str:
     if low is None or high is None:
         return MISSING
     return f"({_number(low * 100, decimals)}{DASH}{_number(high * 100, decimals)}{SPACE}%)"
+
+
+def date_medium(d: Any) -> str:
+    """A date with the month short, where a long one does not fit (headline cards).
+
+    >>> date_medium(dt.date(2027, 12, 20)), date_medium(dt.date(2027, 5, 3))
+    ('20. dec. 2027', '3. maj 2027')
+    """
+    if isinstance(d, str):
+        return d
+    if is_missing(d):
+        return MISSING
+    day = as_date(d)
+    return f"{day.day}. {SHORT_MONTHS[day.month - 1]} {day.year}"

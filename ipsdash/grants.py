@@ -29,6 +29,8 @@ from ipsdash import catalog, data, fmt, funding, privacy
 from ipsdash.contract import EXPENDITURE_CATEGORIES
 
 CATEGORIES = EXPENDITURE_CATEGORIES
+# One money column per category, named as its term in texts.TERMS ("løn" -> "løn_dkk").
+CATEGORY_COLUMNS = {c: f"{c}_dkk" for c in CATEGORIES}
 
 # Money only: the rule hides nothing here, but every figure leaving the query layer passes it.
 SPENDING_RULE = privacy.Rule()
@@ -51,6 +53,7 @@ ROW_FIGURES = (
 )
 
 CENTRAL = "Centralt"  # spending with no municipality: coordination, shared training
+TOTAL = "I alt"
 
 
 def _threshold(min_count: int | None) -> int:
@@ -123,14 +126,15 @@ def grant_rows(
     extract: data.Extract, on: dt.date, grants: tuple[str, ...] = (), min_count: int | None = None
 ) -> pd.DataFrame:
     """Each grant as a whole on day `on` (funding.funding_table, by grant) with its title, funder,
-    period and outlook (`outlook`): one row per grant, in the order of `catalog.grants`."""
+    period (grant_start, grant_end) and outlook (`Outlook.short`): one row per grant, in the order
+    of `catalog.grants`."""
     table = funding.funding_table(extract, on, "grant", grants, min_count=_threshold(min_count)).rename(
         columns=RENAMED
     )
-    info = catalog.grants(extract)
-    table = info[["grant_id", "title", "funder", "start_date", "end_date"]].merge(table, on="grant_id", how="inner")
+    info = catalog.grants(extract).rename(columns={"start_date": "grant_start", "end_date": "grant_end"})
+    table = info[["grant_id", "title", "funder", "grant_start", "grant_end"]].merge(table, on="grant_id", how="inner")
     table["outlook"] = [
-        outlook(row, _date(row["start_date"]), _date(row["end_date"]), on).short for _, row in table.iterrows()
+        outlook(row, _date(row["grant_start"]), _date(row["grant_end"]), on).short for _, row in table.iterrows()
     ]
     return table.reset_index(drop=True)
 
@@ -177,8 +181,8 @@ def spending_by_month(
     municipalities: tuple[int, ...] = (),
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """Spending per calendar month to day `on`: period_start, one column per category (zero where
-    nothing was posted), spent_in_month_dkk (their sum) and spent_dkk (the running total to the
+    """Spending per calendar month to day `on`: period_start, one column per category (`CATEGORY_COLUMNS`,
+    zero where nothing was posted), spent_in_month_dkk (their sum) and spent_dkk (the running total to the
     month's end, or to `on` in its month).
 
     Months run from the grant's start (or its first posting, if earlier) to `on`; none when `on` is
@@ -199,6 +203,7 @@ def spending_by_month(
     wide.index.name = "period_start"
     wide.columns.name = None
     wide["spent_in_month_dkk"] = wide[list(CATEGORIES)].sum(axis=1)
+    wide = wide.rename(columns=CATEGORY_COLUMNS)
     wide["spent_dkk"] = wide["spent_in_month_dkk"].cumsum()
     return privacy.protect(wide.reset_index(), SPENDING_RULE, _threshold(min_count))
 
@@ -212,7 +217,8 @@ def spending_by_category(
 ) -> pd.DataFrame:
     """Spending to day `on` by category: one row per municipality of the grant (those of
     `budget_rows`, in its order), then the central part, then the whole grant (municipality_code NA,
-    municipality "I alt"). Columns: municipality_code, municipality, one per category, spent_dkk.
+    municipality "I alt"). Columns: municipality_code, municipality, one per category
+    (`CATEGORY_COLUMNS`) and spent_dkk.
 
     `municipalities` keeps only those municipalities; the central row and the total of the whole
     grant are always there, so a filter never hides money.
@@ -234,8 +240,9 @@ def spending_by_category(
     table.columns.name = None
     table = pd.concat([rows, table], axis=1)
     total = raw.groupby("category")["spent_dkk"].sum().reindex(list(CATEGORIES)).fillna(0.0)
-    table.loc[len(table)] = [pd.NA, "I alt", *total.tolist()]
+    table.loc[len(table)] = [pd.NA, TOTAL, *total.tolist()]
     table["spent_dkk"] = table[list(CATEGORIES)].sum(axis=1)
+    table = table.rename(columns=CATEGORY_COLUMNS)
     table["municipality_code"] = table["municipality_code"].astype("Int64")
     return privacy.protect(table, SPENDING_RULE, _threshold(min_count))
 
@@ -262,9 +269,9 @@ def burndown(
 ) -> pd.DataFrame:
     """The remaining budget over time, of the whole grant or of one municipality's budget.
 
-    Columns: date, remaining_dkk, kind. Kind "faktisk": the budget at the start of the first month
+    Columns: day, remaining_dkk, series. Series "faktisk": the budget at the start of the first month
     of `spending_by_month`, then at each month's end (the last point is `on`) the budget less what
-    was spent to that day; its last value is funding's budget − spent. Kind "prognose" (only while
+    was spent to that day; its last value is funding's budget − spent. Series "prognose" (only while
     money is left and the grant has not ended on `on`): from `on` in a straight line at the monthly
     burn to zero on the projected depletion date; with no spending in the last 90 days, flat to the
     grant's end date. Money only; the amounts come from `funding.funding_raw`.
@@ -287,8 +294,8 @@ def burndown(
                 points += [(on, remaining, "prognose"), (depletion, 0.0, "prognose")]
             else:
                 points += [(on, remaining, "prognose"), (info["end_date"], remaining, "prognose")]
-    out = pd.DataFrame(points, columns=["date", "remaining_dkk", "kind"])
-    out["date"] = pd.to_datetime(out["date"])
+    out = pd.DataFrame(points, columns=["day", "remaining_dkk", "series"])
+    out["day"] = pd.to_datetime(out["day"])
     return privacy.protect(out, SPENDING_RULE, _threshold(min_count))
 
 
@@ -322,13 +329,11 @@ class Outlook:
 
     @property
     def short(self) -> str:
-        """A few words for a table of grants."""
+        """A few words for a table of grants, beside the end date: when the money runs out against it."""
         if self.status in ("before_end", "after_end"):
             if not self.days:
-                return "Slipper op på slutdatoen"
-            if self.status == "before_end":
-                return f"Slipper op {span(self.days)} før slutdatoen"
-            return f"Rækker {span(self.days)} ud over slutdatoen"
+                return "Opbrugt på slutdatoen"
+            return f"{span(self.days)} {'før' if self.status == 'before_end' else 'efter'} slutdatoen"
         return {
             "not_started": "Ikke begyndt",
             "no_budget": "Intet budget",

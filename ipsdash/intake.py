@@ -22,7 +22,7 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-from ipsdash import catalog, contract, data, kpis, privacy, texts
+from ipsdash import catalog, contract, data, filters, kpis, privacy, texts
 from ipsdash.kpis import Filters
 
 ALL_COURSES = Filters()  # no filter: the default of the functions below
@@ -48,6 +48,10 @@ def _threshold(min_count: int | None) -> int:
 def _is_hidden(value) -> bool:
     """A protected count that is not shown: the "<5" text, or None (hidden to protect another)."""
     return isinstance(value, str) or value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _is_number(value) -> bool:
+    return not _is_hidden(value) and not isinstance(value, bool) and isinstance(value, int | float | np.number)
 
 
 Cell = tuple[Hashable, str]  # (row, column)
@@ -215,7 +219,8 @@ def caseload_by_month_raw(
         consultants_in_training=("consultants_in_training", "sum"),
     )
     out = months.join(by_month, on="period_start")
-    out["active"] = out["active"].fillna(0).astype(int)
+    # A month where no chosen municipality delivered staffing has no active count here either.
+    out["active"] = out["active"].astype("Int64")
     out["caseload"] = _caseload(out["active"], out["consultants_fte"])
     out["municipalities_without_staffing"] = out["period_start"].map(unstaffed.groupby("month").size())
     out["active_without_staffing"] = out["period_start"].map(unstaffed.groupby("month")["active"].sum())
@@ -277,7 +282,8 @@ def staffing_by_municipality(
         extract, first, on, by="municipality", filters=Filters(municipalities=municipalities), min_count=threshold
     ).set_index("municipality_code")["active"]
     out = df.copy()
-    out["active"] = df["municipality_code"].map(shown).astype(object)
+    shown_by_code = shown.to_dict()  # a dict keeps None (hidden to protect another) as None
+    out["active"] = pd.Series([shown_by_code.get(code) for code in df["municipality_code"]], dtype=object)
     out["caseload"] = _caseload(df["active"], df["consultants_fte"]).astype(object)
     if threshold > 1:
         cells = {(i, "active"): float(df.at[i, "active"]) for i in df.index}
@@ -287,6 +293,8 @@ def staffing_by_municipality(
         lines.append(([(i, "active") for i in df.index[~staffed]], None))
         out = _withhold(out, complementary_cells(cells, hidden, lines, threshold))
         out["caseload"] = out["caseload"].where(~out["active"].map(_is_hidden), None)
+    # Flagged on the protected caseload: a hidden one is never flagged.
+    out["above_limit"] = [_is_number(c) and c > contract.CASELOAD_LIMIT for c in out["caseload"]]
     return out[
         [
             "municipality_code",
@@ -294,6 +302,7 @@ def staffing_by_municipality(
             "active",
             "consultants_fte",
             "caseload",
+            "above_limit",
             "consultants_trained",
             "consultants_in_training",
         ]
@@ -315,11 +324,11 @@ def caseload_note(table: pd.DataFrame) -> str | None:
 
 def _group_label(by: str, value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return texts.NOT_STATED
+        return f"{texts.BREAKDOWNS[by]} {texts.NOT_STATED.lower()}"  # "Alder ikke oplyst", unlike "Køn ikke oplyst"
     if by == "target_group":
         return texts.TARGET_GROUPS.get(value, value)
     if by == "variant":
-        return texts.VARIANTS.get(value, value)
+        return value  # "IPS", "IPS+": the names the municipalities use; the long form is in the filter
     if by == "sex":
         return texts.SEXES.get(value, value)
     return f"{value} år"
@@ -334,8 +343,8 @@ def breakdowns(
 ) -> pd.DataFrame:
     """The period's intake figures by target group, variant, age band and sex, in one table.
 
-    Columns: breakdown (its Danish name), group (the group's Danish name; "Ikke oplyst" for a
-    missing age band or sex) and BREAKDOWN_FIGURES, exactly as `kpis.kpi_table` gives them.
+    Columns: breakdown (its Danish name), group (the group's Danish name, which says what it is
+    on its own, e.g. "Kvinder", "50+ år", "Alder ikke oplyst") and BREAKDOWN_FIGURES, exactly as `kpis.kpi_table` gives them.
     """
     frames = []
     for by in BREAKDOWNS:
@@ -374,17 +383,39 @@ def fidelity_reviews(extract: data.Extract, end: dt.date, municipalities: tuple[
 
 
 def fidelity_latest(extract: data.Extract, end: dt.date, municipalities: tuple[int, ...] = ()) -> pd.DataFrame:
-    """The newest review on or before `end` per municipality, with the one before and the change."""
+    """The newest review on or before `end` per municipality, with the one before and the change.
+
+    Every chosen municipality (all when none is chosen) has a row, ordered by name; one without a
+    review has empty figures and the level texts.NO_REVIEW_YET.
+    """
     reviews = fidelity_reviews(extract, end, municipalities)
     grouped = reviews.groupby("municipality_code", sort=False)
     latest = grouped.tail(1).set_index("municipality_code")
     previous = grouped.nth(-2).set_index("municipality_code")
-    out = latest[["municipality", "review_date", "fidelity", "fidelity_level"]].copy()
-    out["fidelity"] = out["fidelity"].astype("Int64")
+    names = catalog.municipalities(extract)
+    if municipalities:
+        names = names[names["municipality_code"].isin([int(m) for m in municipalities])]
+    out = names[["municipality_code", "name"]].rename(columns={"name": "municipality"}).set_index("municipality_code")
+    out["review_date"] = latest["review_date"].reindex(out.index)
+    out["fidelity"] = latest["fidelity"].reindex(out.index).astype("Int64")
+    out["fidelity_level"] = latest["fidelity_level"].reindex(out.index).fillna(texts.NO_REVIEW_YET).astype(object)
     out["previous_review_date"] = previous["review_date"].reindex(out.index)
     out["previous_fidelity"] = previous["fidelity"].reindex(out.index).astype("Int64")
     out["fidelity_change"] = out["fidelity"] - out["previous_fidelity"]
     return out.reset_index().sort_values("municipality", ignore_index=True)
+
+
+def trend_start(extract: data.Extract, start: dt.date, end: dt.date, municipalities: tuple[int, ...] = ()) -> dt.date:
+    """First day of the monthly charts: two years before `end`, as on Overblik, but not before the
+    month the chosen municipalities' IPS started (no run of empty months); never after `start`."""
+    two_years = filters.add_months(end, -23).replace(day=1)
+    df = catalog.municipalities(extract)
+    if municipalities:
+        df = df[df["municipality_code"].isin([int(m) for m in municipalities])]
+    first = pd.to_datetime(df["ips_start"]).min()
+    if pd.notna(first):
+        two_years = max(two_years, first.date().replace(day=1))
+    return min(start, two_years)
 
 
 def not_started(extract: data.Extract, on: dt.date, municipalities: tuple[int, ...]) -> list[str]:
@@ -393,3 +424,23 @@ def not_started(extract: data.Extract, on: dt.date, municipalities: tuple[int, .
     chosen = df[df["municipality_code"].isin([int(m) for m in municipalities])]
     starts = pd.to_datetime(chosen["ips_start"])
     return sorted(chosen.loc[starts.isna() | (starts > pd.Timestamp(on)), "name"].tolist())
+
+
+def exit_reasons_in_period(table: pd.DataFrame) -> pd.DataFrame:
+    """The last row of `exits_by_reason` (the period) as one row per reason, with its share.
+
+    Columns: exit_reason (its Danish name), exits (as protected) and exit_share (of all exits).
+    A share is given only where both its counts are shown, so it tells nothing they do not.
+    """
+    total = table.iloc[-1]
+    rows = []
+    for reason, col in zip(contract.EXIT_REASONS, EXIT_COLUMNS):
+        count, whole = total[col], total["exits"]
+        shown = not _is_hidden(count) and not _is_hidden(whole) and whole > 0
+        rows.append(
+            {"exit_reason": texts.EXIT_REASONS[reason], "exits": count, "exit_share": count / whole if shown else None}
+        )
+    out = pd.DataFrame(rows)
+    out["exit_share"] = pd.Series([r["exit_share"] for r in rows], dtype=object)  # hidden stays None
+    out["exits"] = pd.Series([r["exits"] for r in rows], dtype=object)
+    return out

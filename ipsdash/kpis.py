@@ -124,6 +124,29 @@ def kpi_raw(
     return df[keys + list(FIGURES) + extra].reset_index(drop=True)
 
 
+def trend(
+    extract: data.Extract,
+    start: dt.date,
+    end: dt.date,
+    since: dt.date | None = None,
+    by: str = "month",
+    filters: Filters = Filters(),
+    min_count: int | None = None,
+) -> pd.DataFrame:
+    """`kpi_table` by month (or quarter) over [since, end], for a chart around the period [start, end].
+
+    The months of [start, end] are protected as the parts of that period's own figures, and the
+    months before it as the parts of theirs, since pages show the period (and the one before it)
+    beside the trend: one call over the whole span would protect the months only against a total
+    that is shown nowhere. `start` should be the first day of a month (or quarter).
+    """
+    parts = []
+    if since is not None and since < start:
+        parts.append(kpi_table(extract, since, start - dt.timedelta(days=1), by, filters, min_count))
+    parts.append(kpi_table(extract, start, end, by, filters, min_count))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def kpi_table(
     extract: data.Extract,
     start: dt.date,

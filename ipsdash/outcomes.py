@@ -156,6 +156,26 @@ def quarters_start(start: dt.date, end: dt.date, quarters: int = 8) -> dt.date:
 # --- Municipalities side by side -----------------------------------------------------------
 
 REGION = "Hele regionen"
+# The municipality table in two parts that fit a screen side by side with the names; together every
+# figure of kpis.FIGURES (the rate's interval goes in the rate's own cell).
+RESULT_FIGURES = (
+    "active_in_period",
+    "placement_rate",
+    "job_rate",
+    "education_rate",
+    "placed",
+    "job_starts",
+    "days_to_first_placement_median",
+)
+COURSE_FIGURES = (
+    "referrals",
+    "enrollments",
+    "exits",
+    "active",
+    "waiting",
+    "waiting_days_median",
+    "waiting_days_p90",
+)
 STATUS_PLANNED = "Planlagt"
 
 
@@ -249,7 +269,8 @@ class Funnel:
     points: pd.DataFrame  # municipality_code, municipality, active_in_period, placement_rate, …, position
     limits: pd.DataFrame  # n, low_95, high_95, low_998, high_998
     hidden: tuple[str, ...]  # municipalities with active courses whose rate is hidden (small numbers)
-    without_courses: tuple[str, ...]  # municipalities with no active course in the period
+    without_courses: tuple[str, ...]  # started municipalities with no active course in the period
+    planned: tuple[str, ...] = ()  # planned municipalities with no course
 
 
 POSITIONS = {
@@ -313,9 +334,8 @@ def funnel(
         points["position"] = [funnel_position(r, n, p0) for r, n in zip(points["placement_rate"], points["active_in_period"])]
     points["position_text"] = points["position"].map(lambda k: POSITIONS.get(k, ""))
     planned = rows["status"].eq(STATUS_PLANNED) & rows["active_in_period"].isna()
-    without = rows["active_in_period"].map(lambda v: not isinstance(v, str) and v == 0) | planned
-    hidden = tuple(rows.loc[~shown & ~without, "municipality"])
-    without = tuple(rows.loc[without, "municipality"])
+    none_active = rows["active_in_period"].map(lambda v: not isinstance(v, str) and v == 0) & ~planned
+    hidden = tuple(rows.loc[~shown & ~none_active & ~planned, "municipality"])
     top = max(50.0, float(points["active_in_period"].max()) * 1.1 if len(points) else 50.0)
     # From the threshold: no municipality with fewer active courses can be a point.
     smallest = max(privacy.default_threshold() if min_count is None else min_count, 1)
@@ -326,7 +346,9 @@ def funnel(
         low95, high95 = stats.funnel_limits(p0, n, stats.Z95)
         low998, high998 = stats.funnel_limits(p0, n, stats.Z998)
         limits = pd.DataFrame({"n": n, "low_95": low95, "high_95": high95, "low_998": low998, "high_998": high998})
-    return Funnel(p0, points, limits, hidden, without)
+    return Funnel(
+        p0, points, limits, hidden, tuple(rows.loc[none_active, "municipality"]), tuple(rows.loc[planned, "municipality"])
+    )
 
 
 def monthly_by_municipality(
@@ -354,3 +376,55 @@ def monthly_by_municipality(
     if not frames:
         return pd.DataFrame(columns=["municipality_code", "municipality", "period_start", *kpis.FIGURES])
     return pd.concat(frames, ignore_index=True)
+
+
+def not_started(extract: data.Extract, end: dt.date, filters: kpis.Filters = EVERYONE) -> tuple[str | None, bool]:
+    """(a Danish note naming the chosen municipalities that had not started IPS by `end`, whether none had).
+
+    With no municipality chosen, the whole region is shown and no note is needed: (None, False).
+    """
+    if not filters.municipalities:
+        return None, False
+    table = catalog.municipalities(extract).set_index("municipality_code")
+    late = []
+    for code in filters.municipalities:
+        if code not in table.index:
+            continue
+        started = table.loc[code, "ips_start"]
+        if started is None or pd.isna(started):
+            late.append(f"{table.loc[code, 'name']} (planlagt)")
+        elif fmt.as_date(started) > end:
+            late.append(f"{table.loc[code, 'name']} (starter {fmt.date_long(started)})")
+    if not late:
+        return None, False
+    names = ", ".join(late)
+    if len(late) == len(filters.municipalities):
+        return f"IPS var ikke startet i {names} ved periodens slutning, så der er endnu ingen resultater at vise.", True
+    return f"IPS var ikke startet i {names} ved periodens slutning; tallene kommer fra de øvrige valgte kommuner.", False
+
+
+def funnel_summary(f: Funnel) -> str:
+    """The funnel plot in words (Danish): who lies outside which limits, and who is not shown."""
+    if f.region_rate is None:
+        return "Regionens andel er skjult (små tal), så der er ingen tragt at sammenligne med."
+    parts = []
+    for key in ("high_998", "high_95", "low_95", "low_998"):
+        names = list(f.points.loc[f.points["position"] == key, "municipality"])
+        if names:
+            parts.append(f"{POSITIONS[key]}: {', '.join(names)}.")
+    if not parts and len(f.points):
+        parts.append("Alle viste kommuner ligger inden for 95 %-grænserne: forskellene kan skyldes tilfældighed.")
+    beyond_95 = f.points["position"].isin(["high_95", "low_95"]).sum()
+    if beyond_95:
+        expected = len(f.points) / 20
+        parts.append(
+            f"Med {len(f.points)} kommuner ventes omkring {fmt.number(expected, 1)} uden for 95 %-grænserne alene "
+            "ved tilfældighed; se efter, om det samme gælder over flere perioder, før der drages konklusioner."
+        )
+    if f.hidden:
+        parts.append(f"Ikke vist, fordi andelen er skjult (små tal): {', '.join(f.hidden)}.")
+    if f.planned:
+        parts.append(f"Planlagt, endnu ikke startet: {', '.join(f.planned)}.")
+    if f.without_courses:
+        parts.append(f"Ingen aktive forløb i perioden: {', '.join(f.without_courses)}.")
+    return " ".join(parts)

@@ -3,6 +3,12 @@
 A data directory is a local folder or any location DuckDB can read Parquet from
 (`s3://bucket/prefix`). A table is either `TABLE.parquet` or a folder `TABLE/` of
 Parquet files, all read together by column name.
+
+A local data directory that deliveries manage (`python -m ipsdash deliver`, see
+`ipsdash.deliver`) keeps every version of the extract in its own folder `.versions/<id>/`
+and names the one in use in the small file `.current`, which a delivery replaces in one
+atomic step. `data_dir()` follows that pointer once, so a reader opens one version's files,
+which never change, and cannot see half a delivery.
 """
 
 from __future__ import annotations
@@ -15,10 +21,32 @@ import duckdb
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
-def data_dir(explicit: str | os.PathLike | None = None) -> str:
-    """The data directory: `explicit`, else `IPS_DATA_DIR`, else the repository's `data/`."""
+# A managed data directory: the pointer file naming the version in use, and the versions' folder.
+CURRENT = ".current"
+VERSIONS = ".versions"
+
+
+def data_root(explicit: str | os.PathLike | None = None) -> str:
+    """The data directory as configured: `explicit`, else `IPS_DATA_DIR`, else the repository's `data/`."""
     chosen = explicit or os.environ.get("IPS_DATA_DIR") or DEFAULT_DATA_DIR
     return str(chosen).rstrip("/") or "/"
+
+
+def resolve(location: str) -> str:
+    """The folder holding the extract in use: the version `.current` names, else `location` itself."""
+    if is_remote(location):
+        return location
+    try:
+        name = (Path(location) / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return location
+    # Only a plain folder name inside .versions/; a damaged pointer names a folder that is not there.
+    return str(Path(location) / VERSIONS / (Path(name).name or "missing"))
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> str:
+    """Where the extract in use is: `data_root(explicit)`, resolved through a delivery's pointer."""
+    return resolve(data_root(explicit))
 
 
 def is_remote(location: str) -> bool:

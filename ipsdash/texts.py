@@ -128,14 +128,6 @@ TARGET_GROUPS = {"psykiatri": "Psykisk lidelse", "misbrug": "Misbrug"}
 VARIANTS = {"IPS": "IPS", "IPS+": "IPS+ (med kognitiv og social træning)"}
 EXIT_REASONS = {"afsluttet": "Afsluttet som planlagt", "frafald": "Frafald", "flyttet": "Flyttet", "andet": "Andet"}
 SEXES = {"K": "Kvinder", "M": "Mænd"}
-# Expenditure categories of the contract, in its order (report and funding tables).
-SPENDING_CATEGORIES = {
-    "løn": "Løn til IPS-konsulenter",
-    "uddannelse": "Uddannelse af konsulenter",
-    "supervision": "Supervision",
-    "administration": "Administration",
-    "andet": "Andet",
-}
 
 
 def label(key: str) -> str:
@@ -186,6 +178,9 @@ TERMS.update(
         "period_end": Term("Periode (slut)", "Periodens sidste dag; en måned skåret til den valgte periode."),
         "breakdown": Term("Opdeling", "Hvad forløbene er delt efter."),
         "group": Term("Gruppe", "Gruppen af forløb i opdelingen."),
+        "above_limit": Term("Over grænsen", "Flere end 20 aktive forløb pr. konsulentårsværk ved månedens udgang."),
+        "exit_reason": Term("Årsag", "Den årsag til afslutningen, kommunen har registreret."),
+        "exit_share": Term("Andel", "Afslutninger med årsagen divideret med alle afslutninger i perioden."),
     }
 )
 
@@ -245,4 +240,235 @@ FUNNEL_NOTE = (
     "Den grå linje er regionens andel; tragten viser, hvor meget en kommune af den størrelse kan afvige "
     "alene ved tilfældighed. Kun en kommune uden for tragten afviger mere, end tilfældet kan forklare – "
     "inden for tragten skal kommunerne ikke rangordnes."
+)
+NO_STAFFING = (
+    "Bemandingstabellen (staffing) er ikke leveret i dette udtræk, så forløb pr. konsulent og antallet af "
+    "uddannede konsulenter kan ikke vises. Den er valgfri i datakontrakten."
+)
+NO_FIDELITY = (
+    "Tabellen med fidelitetsmålinger (fidelity_reviews) er ikke leveret i dette udtræk, så fidelitetsscorer "
+    "kan ikke vises. Den er valgfri i datakontrakten."
+)
+NOT_STARTED = "{names}: IPS var ikke startet ved periodens slutning, så der er endnu ingen forløb at vise."
+ONLY_MUNICIPALITY_FILTER = (
+    "Konsulenterne arbejder med alle målgrupper, varianter og bevillinger, så her gælder kun valget af kommuner."
+)
+NO_REVIEW_YET = "ingen måling endnu"
+
+
+# --- Bevillinger (ipsdash/grants.py) -------------------------------------------------------------
+TERMS.update(
+    {
+        "placed_funded": Term(
+            "Heraf i job eller uddannelse",
+            "Finansierede forløb, der har haft et job eller en uddannelse, som tæller, senest på dagen. "
+            "Nævneren i prisen pr. job/uddannelse. (Ikke det samme som »I job eller uddannelse« på siderne om "
+            "forløb, der tæller job og uddannelse i en periode.)",
+        ),
+        "remaining_dkk": Term(
+            "Tilbage af budgettet (kr.)",
+            "Budgettet minus det forbrugte til og med dagen. Prognosen fortsætter i lige linje med forbruget i de "
+            "seneste 90 dage, til pengene er brugt (den forventede dato, hvor budgettet er opbrugt).",
+        ),
+        "outlook": Term(
+            "Opbrugt mod slutdato",
+            "Om pengene med forbruget i de seneste 90 dage slipper op før eller rækker ud over bevillingens "
+            "slutdato, og hvor længe før eller efter.",
+        ),
+        "day": Term(
+            "Dato",
+            "Dagen, restbudgettet gælder: månedens sidste dag (i den sidste måned den valgte dag) eller en dag i "
+            "prognosen.",
+        ),
+        "series": Term("Serie", "Faktisk: budgettet minus det forbrugte. Prognose: forbruget i de seneste 90 dage fortsat."),
+        "grant_start": Term("Startdato", "Bevillingens første dag, som bevillingsgiveren har fastsat den."),
+        "grant_end": Term("Slutdato", "Bevillingens sidste dag, som bevillingsgiveren har fastsat den."),
+        "løn_dkk": Term("Løn (kr.)", "Bevillingens forbrug til løn til IPS-konsulenter."),
+        "uddannelse_dkk": Term(
+            "Uddannelse af konsulenter (kr.)",
+            "Bevillingens forbrug til uddannelse af IPS-konsulenter (ikke borgernes uddannelse).",
+        ),
+        "supervision_dkk": Term("Supervision (kr.)", "Bevillingens forbrug til supervision af IPS-konsulenterne."),
+        "administration_dkk": Term("Administration (kr.)", "Bevillingens forbrug til administration af indsatsen."),
+        "andet_dkk": Term("Andet (kr.)", "Bevillingens øvrige forbrug."),
+    }
+)
+
+CENTRAL_SPENDING = (
+    "Centralt forbrug er bevillingens penge brugt uden for kommunernes budgetter, fx til koordinering og fælles "
+    "uddannelse. Budgettet er bevillingens beløb minus kommunernes budgetter."
+)
+
+# --- Om tallene: every term, grouped as the page shows them ---------------------------------------
+TERM_GROUPS: dict[str, tuple[str, ...]] = {
+    "Forløb": (
+        "referrals", "enrollments", "exits", "waiting", "active", "active_in_period",
+        "waiting_days_median", "waiting_days_p90", "exits_by_reason", "exit_reason", "exit_share",
+        "exits_afsluttet", "exits_frafald", "exits_flyttet", "exits_andet", "waiting_before", "waiting_change",
+    ),
+    "Job og uddannelse": (
+        "placed", "placed_job", "placed_education", "placement_rate", "placement_rate_low", "placement_rate_high",
+        "job_rate", "education_rate", "job_starts", "days_to_first_placement_median", "job_hours",
+        "quarterly_placement_rate", "funnel_limits", "placement_rate_before", "placement_rate_change",
+    ),
+    "Økonomi": (
+        "budget_dkk", "spent_dkk", "use", "monthly_burn_dkk", "projected_depletion", "remaining_dkk", "day", "series",
+        "outlook",
+        "courses", "placed_funded", "cost_per_course_dkk", "cost_per_placement_dkk", "spent_in_period_dkk",
+        "spent_in_month_dkk", "spending_share", "løn_dkk", "uddannelse_dkk", "supervision_dkk",
+        "administration_dkk", "andet_dkk", "grant_start", "grant_end",
+    ),
+    "Kvalitet": (
+        "caseload", "consultants_fte", "consultants_trained", "consultants_in_training",
+        "municipalities_without_staffing", "fidelity", "fidelity_level", "review_date", "previous_review_date",
+        "previous_fidelity", "fidelity_change",
+    ),
+    "Data og leverancer": (
+        "extract_date", "newest_data", "days_behind", "delivery_status", "newest_course_date", "newest_posting",
+        "ips_start", "courses_in_extract", "last_delivery", "contract_check",
+    ),
+}  # fmt: skip
+OTHER_TERMS = "Øvrige begreber i tabellerne"
+
+
+def grouped_terms() -> dict[str, list[str]]:
+    """Every key of TERMS under a group heading; a term no group names lands in OTHER_TERMS, so none is left out."""
+    groups = {title: [k for k in keys if k in TERMS] for title, keys in TERM_GROUPS.items()}
+    named = {k for keys in groups.values() for k in keys}
+    rest = [k for k in TERMS if k not in named]
+    if rest:
+        groups[OTHER_TERMS] = rest
+    return groups
+NO_REVIEWS_CHOSEN = "Der er endnu ingen fidelitetsmålinger for de valgte kommuner."
+
+
+# --- Leverancer (ipsdash/deliver.py, pages/leverancer.py) -----------------------------------------
+TERMS.update(
+    {
+        "newest_data": Term(
+            "Nyeste data",
+            "Den seneste dato i kommunens data: en henvisning, opstart eller afslutning af et forløb, eller en "
+            "postering af forbrug.",
+        ),
+        "days_behind": Term("Dage siden", "Dage fra kommunens nyeste data til udtrækkets dato."),
+        "delivery_status": Term(
+            "Leveringsstatus",
+            "Forsinket: IPS er startet for mindst 45 dage siden, men kommunen har ingen data fra de seneste 45 dage "
+            "før udtrækkets dato. Ikke startet: kommunen har ingen IPS-start endnu. Ellers aktuel.",
+        ),
+        "newest_course_date": Term(
+            "Nyeste forløb", "Den seneste henvisning, opstart eller afslutning blandt kommunens forløb."
+        ),
+        "newest_posting": Term("Nyeste postering", "Den seneste postering af forbrug på kommunen."),
+        "ips_start": Term("IPS-start", "Første dag med IPS i kommunen; tom, når IPS er planlagt, men ikke startet."),
+        "courses_in_extract": Term("Forløb i alt", "Alle kommunens forløb i udtrækket, uanset dato."),
+        "extract_date": Term(
+            "Udtrækkets dato",
+            "Den seneste forløbsdato eller postering i hele udtrækket, dog højst dags dato. Dashboardets »i dag«.",
+        ),
+        "last_delivery": Term(
+            "Seneste leverance",
+            "Hvornår data sidst blev lagt ind med python -m ipsdash deliver (eller rullet tilbage).",
+        ),
+        "contract_check": Term(
+            "Kontrol af data i brug",
+            "Resultatet af datakontrollen (python -m ipsdash check) på det udtræk, dashboardet viser nu.",
+        ),
+        "delivery_time": Term("Tidspunkt", "Hvornår leverancen blev lagt ind."),
+        "delivery_action": Term("Handling", "Leverance eller tilbagerulning til den forrige version."),
+        "delivery_file": Term("Fil", "Navnet på den leverede fil."),
+        "delivery_table": Term("Tabel", "Tabellen i datakontrakten, filen blev lagt ind som."),
+        "delivery_rows": Term("Rækker", "Rækker i den leverede fil; for forløb og job tal under 5 vist som <5."),
+        "delivery_check": Term("Kontrol", "Om hele udtrækket med leverancen overholdt datakontrakten."),
+        "delivery_user": Term("Leveret af", "Brugeren, der lagde leverancen ind."),
+        "delivery_version": Term("Version", "Navnet på udtrækkets version efter leverancen."),
+        "delivery_sha256": Term("SHA-256", "Kontrolsum af den leverede fil, så den kan genkendes."),
+    }
+)
+DELIVERIES_INTRO = (
+    "Hvor nye kommunernes data er, og hvad der er leveret hvornår. Periodevalget gælder ikke her; valget af "
+    "kommuner gør."
+)
+LATE_NOTICE = "Forsinket: {names}. Ingen forløbsdato eller postering fra {cutoff} eller senere."
+NO_DELIVERIES = (
+    "Der er endnu ikke lagt data ind i denne datamappe med `python -m ipsdash deliver`, så der er ingen "
+    "leverancelog. Data i brug er lagt direkte i mappen."
+)
+CHECK_PASSED = "Udtrækket i brug overholder datakontrakten."
+CHECK_FAILED = (
+    "Udtrækket i brug overholder ikke datakontrakten ({n} fejl). Det er ikke lagt ind med deliver, som ville have "
+    "afvist det; ret data og lever igen."
+)
+STRAY_TABLES = (
+    "{tables} ligger direkte i datamappen og bruges ikke: data i brug skifter kun med `python -m ipsdash deliver`."
+)
+HOW_TO_DELIVER = """\
+En leverance er en eller flere tabelfiler. Filnavnet siger tabellen: `participants.csv` er hele tabellen,
+`participants__630.csv` er kommune 630's del af den. CSV som Excel gemmer den (semikolon, decimalkomma,
+UTF-8 eller Windows-1252), Excel-projektmappe (.xlsx) eller Parquet.
+
+```
+python -m ipsdash deliver participants__630.csv placements__630.csv
+python -m ipsdash deliver --dry-run participants__630.csv   # kontrollér kun
+python -m ipsdash rollback                                  # tilbage til versionen før
+```
+
+Hele udtrækket med leverancen kontrolleres mod datakontrakten, før det tages i brug. Afvises det, er intet
+ændret, og fejlene nævner fil, kolonne, regel og rækkenumre (som Excel viser dem).
+"""
+NOTHING_TO_DRAW = "Ingen tal at tegne: i perioden er alle tal 0 eller skjult for at beskytte borgerne (små tal)."
+
+
+# --- Om tallene (pages/om.py) -------------------------------------------------------------------
+ABOUT_INTRO = (
+    "Her står, hvad hvert tal på dashboardet betyder, hvor nye data er, og hvad udtrækket indeholder. "
+    "Definitionerne følger datakontrakten, så samme spørgsmål altid giver samme tal – på siderne, i "
+    "downloads, i rapporterne og på kommandolinjen (python -m ipsdash)."
+)
+TABLES = {
+    "municipalities": "Kommuner, der har IPS eller planlægger det",
+    "grants": "Bevillinger fra bevillingsgivere",
+    "grant_budgets": "Kommunernes andele af bevillingerne",
+    "participants": "Forløb: én persons forløb fra henvisning til afslutning",
+    "placements": "Starter i ordinært job eller ordinær uddannelse",
+    "expenditures": "Posteringer af forbrug fra bevillingerne",
+    "staffing": "IPS-konsulenter pr. kommune og måned",
+    "fidelity_reviews": "Fidelitetsmålinger (IPS-25) pr. kommune",
+}
+DELIVERED = {
+    "delivered": "Har leveret data",
+    "no_data": "IPS er startet, men der er ingen data endnu",
+    "starting": "IPS starter efter udtrækkets dato",
+    "planned": "IPS er planlagt, uden startdato",
+}
+MONEY_NOT_HIDDEN = (
+    "Beløb i kroner er ikke tal for personer og skjules ikke. Et tal, der er skjult for at beskytte et andet tal "
+    "(så et skjult tal ikke kan regnes ud som totalen minus de viste dele), vises som –; det samme gælder et tal, "
+    "der ikke kan beregnes."
+)
+
+# --- Login and access (issue 6; ipsdash/access.py, ui.admit) ---------------------------------
+APP_TITLE = "IPS i Region Syddanmark"
+LOGIN_PROMPT = (
+    "Dashboardet viser tal om borgere i IPS-forløb og er kun for navngivne brugere. "
+    "Log ind med din arbejdskonto; du ser de kommuner og bevillinger, du har adgang til."
+)
+LOGIN_BUTTON = "Log ind"
+LOGOUT_BUTTON = "Log ud"
+LOGGED_IN_AS = "Logget ind som {user}"
+NO_ACCESS = "Du har ikke adgang til dashboardet. Din bruger er ikke tildelt en rolle (region, kommune eller fond)."
+NO_ACCESS_CONTACT = "Kontakt {contact} for at få adgang."
+LOGIN_NOT_CONFIGURED = """\
+Dashboardet er sat til rigtige data, men login er ikke sat op, så det viser ingenting.
+
+Sæt login op (se README, afsnittet "Login"): kopiér `.streamlit/secrets.example.toml` til
+`.streamlit/secrets.toml` og udfyld `[auth]` med jeres OpenID Connect-udbyder (fx Microsoft Entra ID),
+og kopiér `roles.example.toml` til `roles.toml` (eller sæt `IPS_ROLES_FILE`) med hvem der ser hvad.
+
+Uden login vises kun demodata. Vil I bevidst køre uden login, så sæt `IPS_ALLOW_ANONYMOUS=1`;
+så siger hver side det.
+"""
+ANONYMOUS_NOTICE = (
+    "Kører uden login (IPS_ALLOW_ANONYMOUS=1): alle, der kan nå adressen, ser alle kommuner og bevillinger. "
+    "Sæt login op, før dashboardet bruges med rigtige data."
 )

@@ -1,49 +1,75 @@
 """Streamlit glue that is not layout: the open extract, cached figures, the shared selection.
 
-The extract is opened once per data version (`st.cache_resource`); figures are cached on
-plain values — the figure function's name, its arguments and the data version — so a new
-delivery is picked up on the next rerun, and one rerun reads one version only.
+The extract is opened once per data version and user scope (`st.cache_resource`); figures are
+cached on plain values — the figure function's name, its arguments, the data version and the
+user's scope (ipsdash/access.py) — so a new delivery is picked up on the next rerun, one rerun
+reads one version only, and no user is ever given another scope's cached figures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import logging
+import os
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import catalog, data, export, filters, fmt, kpis, privacy, source, texts
+from ipsdash import access, catalog, data, export, filters, fmt, kpis, privacy, source, texts
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _open(location: str, version: str) -> data.Extract:
-    return data.open_extract(location)
+# One open extract per data version and scope (a scope's views hold only its rows): a few
+# versions (one in use, one being replaced) times the scopes of the users online.
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _open(location: str, version: str, scope_key: str) -> data.Extract:
+    return data.open_extract(location, access.Scope.from_key(scope_key))
 
 
 class ExtractUnavailable(Exception):
     """No extract could be opened and none was open before."""
 
 
+def _this_run() -> object | None:
+    """An object that is new for every run of the script; None outside a run.
+
+    Streamlit gives every run a fresh `cursors` dict (ScriptRunContext.reset). The session state
+    keeps a reference to it beside the pinned version, so identity cannot be reused by a later run.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.cursors
+
+
 def extract() -> data.Extract:
     """The extract of this rerun; pinned in the session state so one rerun never mixes versions.
 
+    The data directory is looked at once per run, at the first call; later calls in the same run
+    get the same version even if a delivery lands meanwhile (tests/test_deliver.py holds this).
     When the data directory holds a newer version that cannot be opened, the version already in
     use stays, and `st.session_state["data_warning"]` says why.
     """
-    location = source.data_dir()
+    run = _this_run()
     pinned = st.session_state.get("_extract_pin")
+    # The user's scope is looked up once per run too, with the version, and held beside it.
+    if run is not None and pinned is not None and st.session_state.get("_extract_run") is run:
+        return _open(*pinned, st.session_state["_extract_scope"])
+    scope_key = current_scope().key
+    st.session_state["_extract_run"] = run
+    st.session_state["_extract_scope"] = scope_key
+    location = source.data_dir()
     try:
         version = data.version(location)
         if pinned is None or pinned[1] != version or pinned[0] != location:
-            current = _open(location, version)
+            current = _open(location, version, scope_key)
             st.session_state["_extract_pin"] = (location, version)
         else:
-            current = _open(*pinned)
+            current = _open(*pinned, scope_key)
         st.session_state.pop("data_warning", None)
         return current
     except Exception as exc:  # noqa: BLE001 - any failure to open keeps the data already in use
@@ -53,15 +79,15 @@ def extract() -> data.Extract:
                 "Et nyt udtræk kunne ikke læses; siden viser fortsat de data, der var indlæst. "
                 "Kør `python -m ipsdash check` for detaljer."
             )
-            return _open(*pinned)
+            return _open(*pinned, scope_key)
         raise ExtractUnavailable(str(exc) if isinstance(exc, data.MissingTableError) else location) from None
 
 
 @st.cache_data(ttl=3600, max_entries=1000, show_spinner=False)
-def _call(function: str, location: str, version: str, args: tuple, kwargs: tuple):
+def _call(function: str, location: str, version: str, scope_key: str, args: tuple, kwargs: tuple):
     module, name = function.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
-    return fn(_open(location, version), *args, **dict(kwargs))
+    return fn(_open(location, version, scope_key), *args, **dict(kwargs))
 
 
 def call(fn, *args, **kwargs):
@@ -71,7 +97,8 @@ def call(fn, *args, **kwargs):
     what may leave the query layer).
     """
     ex = extract()
-    return _call(f"{fn.__module__}.{fn.__qualname__}", ex.location, ex.version, args, tuple(sorted(kwargs.items())))
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _call(name, ex.location, ex.version, ex.scope.key, args, tuple(sorted(kwargs.items())))
 
 
 def threshold() -> int:
@@ -80,12 +107,28 @@ def threshold() -> int:
 
 def selection() -> Selection:
     """The selection the filter bar in app.py made for this rerun."""
+    if "selection" not in st.session_state:
+        _through_router()
     return st.session_state["selection"]
+
+
+def _through_router() -> None:
+    """Run this rerun again through app.py when Streamlit ran a page file on its own.
+
+    Until the first call of st.navigation in a server process, Streamlit treats an app with a
+    pages/ folder as an old-style multipage app, and a first visit straight to /venteliste runs
+    pages/venteliste.py alone: no filter bar, no selection. st.navigation switches that off for
+    the process; here the same switch is made, and the run starts over, now through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 # --- Shared page parts -----------------------------------------------------------------
 
-RATES = {"placement_rate", "job_rate", "education_rate"}
+RATES = {"placement_rate", "job_rate", "education_rate", "exit_share", "use"}  # use: spent ÷ budget
 DAYS = {"waiting_days_median", "waiting_days_p90", "days_to_first_placement_median"}
 # A ratio against a limit (19,6 is under 20, "20" would not say so), and FTE (0,5 årsværk).
 ONE_DECIMAL = {"caseload", "consultants_fte"}
@@ -97,10 +140,12 @@ def period_text(start, end) -> str:
 
 def page_header(title: str) -> None:
     """Title, what is selected, and the notices every page must give (demo data, stale data)."""
-    ex = extract()
     sel = selection()
+    ex = extract()
     st.title(title)
-    st.caption(filters.describe(sel, call(catalog.municipality_names), call(catalog.grant_titles)))
+    st.caption(filters.describe(_within_scope(sel, ex.scope), call(catalog.municipality_names), call(catalog.grant_titles)))
+    if is_anonymous():
+        st.warning(texts.ANONYMOUS_NOTICE, icon=":material/lock_open:")
     if ex.demo:
         st.info(texts.DEMO_NOTICE, icon=":material/science:")
     if "data_warning" in st.session_state:
@@ -200,13 +245,17 @@ def figure_table(df: pd.DataFrame, keys: list[str], first: dict[str, str] | None
     """Figures as a table on a page shows them: Danish text under their labels, hidden ones as they are.
 
     `first` maps leading text columns of `df` to their headers (e.g. {"municipality": "Kommune"}).
-    A rate with its interval columns in `df` reads "46 % (41–52 %)" in one cell.
+    A rate with its interval columns in `df` reads "46 % (41–52 %)" in one cell; a key ending in
+    "_before" reads as its figure, one ending in "_change" as a signed change.
     """
     out = pd.DataFrame(index=df.index)
     for col, header in (first or {}).items():
         out[header] = df[col].astype(object).where(df[col].notna(), "")
     for key in keys:
-        cells = [display(key, v) for v in df[key]]
+        if key.endswith("_change"):
+            cells = [change_text(key, v) for v in df[key]]
+        else:
+            cells = [display(key.removesuffix("_before"), v) for v in df[key]]
         if key in RATES and f"{key}_low" in df:
             cells = [
                 c if pd.isna(lo) or pd.isna(hi) else f"{c} {fmt.interval(lo, hi)}"
@@ -216,8 +265,11 @@ def figure_table(df: pd.DataFrame, keys: list[str], first: dict[str, str] | None
     return out.reset_index(drop=True)
 
 
-def show_table(table: pd.DataFrame, emphasise=None, strong=None, height: int | str = "auto") -> None:
-    """A figure table, numbers right-aligned; rows where `emphasise` is true shaded, `strong` in bold."""
+def show_table(table: pd.DataFrame, emphasise=None, strong=None, text_columns: int = 1) -> None:
+    """A figure table at full height, numbers right-aligned; rows where `emphasise` is true shaded, `strong` bold.
+
+    The first `text_columns` columns are names, left-aligned.
+    """
     from ipsdash import theme  # the colours; imported here to leave the shared import line alone
 
     styled = table.style
@@ -237,6 +289,230 @@ def show_table(table: pd.DataFrame, emphasise=None, strong=None, height: int | s
         * len(row),
         axis=1,
     )
-    first = table.columns[0]
-    config = {c: st.column_config.TextColumn(c, alignment="right") for c in table.columns if c != first}
-    st.dataframe(styled, hide_index=True, column_config=config, height=height, width="stretch")
+    # Narrow figure columns, so a table of eight fits a laptop screen; a cut header shows whole on hover.
+    helps = {t.label: f"{t.label}: {t.definition}" for t in texts.TERMS.values()}
+    config = {
+        c: st.column_config.TextColumn(
+            c,
+            alignment="left" if i < text_columns else "right",
+            width=None if i < text_columns else 125 if table[c].str.contains("(", regex=False).any() else 100,
+            help=helps.get(c),
+        )
+        for i, c in enumerate(table.columns)
+    }
+    # 35 px a row and one for the header, so every municipality shows without scrolling.
+    st.dataframe(styled, hide_index=True, column_config=config, height=35 * (len(table) + 1) + 3, width="stretch")
+
+
+def change_text(key: str, value) -> str:
+    """A change as a table shows it: "+3,2 pct.-point" for a rate, "-2" for a count, "–" when not given."""
+    if value is None or pd.isna(value):
+        return "–"
+    base = key.removesuffix("_change")
+    return _delta(base, float(value), 0.0) or "–"
+
+
+# --- Login and scope (issue 6; ipsdash/access.py) ----------------------------------------------
+
+
+class LoginRequired(Exception):
+    """No one is logged in, or login is not set up and the data are not the demo extract."""
+
+
+class NoAccess(Exception):
+    """Logged in, but the roles file gives this user no role."""
+
+
+def auth_configured() -> bool:
+    """`[auth]` is in .streamlit/secrets.toml: every user must log in."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def login_providers() -> list[str]:
+    """The named providers ([auth.<name>] sections); empty when [auth] itself is the one provider."""
+    section = st.secrets["auth"]
+    return [name for name, value in section.items() if isinstance(value, Mapping)]
+
+
+def anonymous_allowed() -> bool:
+    """`IPS_ALLOW_ANONYMOUS=1`: serve real data without login, deliberately (every page says so)."""
+    return os.environ.get("IPS_ALLOW_ANONYMOUS") == "1"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _is_demo(location: str, version: str) -> bool:
+    return data.is_demo(location)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _roles(path: str, mtime_ns: int) -> access.Roles:
+    return access.load_roles(path)
+
+
+def roles() -> access.Roles:
+    """The roles file, read again when it changes (no restart needed to give someone access)."""
+    path = access.roles_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise access.RolesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return _roles(str(path), mtime)
+
+
+def is_anonymous() -> bool:
+    """Real data served without login because IPS_ALLOW_ANONYMOUS=1 says so."""
+    if auth_configured() or not anonymous_allowed():
+        return False
+    location = source.data_dir()
+    return not _is_demo(location, data.version(location))
+
+
+def current_scope() -> access.Scope:
+    """What the user of this session may see; raises LoginRequired or NoAccess.
+
+    Without `[auth]` in the secrets everyone is anonymous and sees everything, which is allowed
+    only for the synthetic demo extract or when IPS_ALLOW_ANONYMOUS=1. With it, the scope comes
+    from the logged-in user's ID-token claims (`st.user`) and the roles file. Every extract and
+    every cached figure of a run is keyed on this scope (`extract`, `call`).
+    """
+    if not auth_configured():
+        location = source.data_dir()
+        if anonymous_allowed() or _is_demo(location, data.version(location)):
+            return access.REGION
+        raise LoginRequired(texts.LOGIN_NOT_CONFIGURED)
+    user = st.user.to_dict()
+    if not user.get("is_logged_in"):
+        raise LoginRequired(texts.LOGIN_PROMPT)
+    try:
+        scope = access.scope_for(user, roles())
+    except access.RolesError as exc:
+        log.error("no one can be given access: %s", exc)
+        scope = None
+    if scope is None:
+        raise NoAccess(texts.NO_ACCESS)
+    return scope
+
+
+def admit() -> bool:
+    """For app.py, before anything else: True when this user may go on; else draws why not.
+
+    Draws the login button (login configured, no one logged in), the "no access" page (logged
+    in without a role), or how to configure login (real data, no login, no IPS_ALLOW_ANONYMOUS).
+    """
+    try:
+        current_scope()
+        return True
+    except LoginRequired as exc:
+        st.title(texts.APP_TITLE)
+        if auth_configured():
+            st.markdown(str(exc))
+            for provider in login_providers() or [None]:
+                st.button(
+                    texts.LOGIN_BUTTON if provider is None else f"{texts.LOGIN_BUTTON} med {provider}",
+                    type="primary",
+                    icon=":material/login:",
+                    on_click=st.login,
+                    args=() if provider is None else (provider,),
+                    key=f"login_{provider or 'default'}",
+                )
+        else:
+            st.error(str(exc), icon=":material/lock:")
+    except NoAccess as exc:
+        st.title(texts.APP_TITLE)
+        contact = _contact()
+        st.error(str(exc) + (f" {texts.NO_ACCESS_CONTACT.format(contact=contact)}" if contact else ""),
+                 icon=":material/block:")
+        st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
+        st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout)
+    return False
+
+
+def _contact() -> str:
+    try:
+        return roles().contact
+    except access.RolesError:
+        return ""
+
+
+def account() -> None:
+    """Who is logged in and what they see, with a logout button (in the sidebar); nothing without login."""
+    if not auth_configured():
+        return
+    scope = current_scope()
+    st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
+    st.caption(access.describe(scope, call(catalog.municipality_names), call(catalog.grant_titles)))
+    st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout, key="logout")
+
+
+def _within_scope(sel: Selection, scope: access.Scope | None) -> Selection:
+    """The selection as it reads for a limited user: "Alle kommuner" of a municipality user is its own."""
+    if scope is None:
+        return sel
+    f = sel.filters
+    if not f.municipalities and scope.municipalities is not None:
+        f = dataclasses.replace(f, municipalities=scope.municipalities)
+    if not f.grants and scope.grants is not None:
+        f = dataclasses.replace(f, grants=scope.grants)
+    return dataclasses.replace(sel, filters=f)
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _comparison(location: str, version: str, basis_key: str, start, end, filters):
+    return access.comparison_rates(_open(location, version, basis_key), start, end, filters)
+
+
+def comparison_rates(start: dt.date, end: dt.date, filters: kpis.Filters) -> pd.DataFrame:
+    """For the Kommuner page only: rates of the region and every municipality (`access.comparison_rates`).
+
+    A municipality user sees here, and nowhere else, the other municipalities: as rates beside the
+    region, computed on the whole extract, without counts. Every other user gets the same table
+    from their own scope (a funder: the courses of its grants).
+    """
+    ex = extract()
+    basis = access.REGION if ex.scope.role == access.MUNICIPALITY else ex.scope
+    return _comparison(ex.location, ex.version, basis.key, start, end, filters)
+
+
+# Pages that read the data directory's files beside the extract (the delivery log, the contract
+# check of every file), so the scope of the extract cannot limit them: for everything-scopes only.
+WHOLE_EXTRACT_PAGES = frozenset({"leverancer"})
+
+
+def pages_for(pages: list) -> list:
+    """The pages (st.Page) this user may open; a page left out cannot be reached by its URL either."""
+    if current_scope().is_everything:
+        return pages
+    return [p for p in pages if p.url_path not in WHOLE_EXTRACT_PAGES]
+
+
+def report_downloads(grant_id: str) -> None:
+    """The funder's report of one grant for the selected period, as PDF and as Excel."""
+    from ipsdash import report  # the report pulls in Typst; only the funding page needs it
+
+    sel = selection()
+    try:
+        pdf = call(report.pdf, grant_id, sel.start, sel.end)
+        xlsx = call(report.xlsx, grant_id, sel.start, sel.end)
+    except report.ReportError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        return
+    with st.container(horizontal=True):
+        st.download_button(
+            "Rapport til bevillingsgiver (PDF)",
+            pdf,
+            file_name=report.file_name(grant_id, sel.start, sel.end, "pdf"),
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            key=f"report_pdf_{grant_id}",
+        )
+        st.download_button(
+            "Rapportens tal (Excel)",
+            xlsx,
+            file_name=report.file_name(grant_id, sel.start, sel.end, "xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/table:",
+            key=f"report_xlsx_{grant_id}",
+        )

@@ -1,8 +1,172 @@
-"""Bevillinger."""
+"""Bevillinger: each grant's budget, spending and outlook on the last day of the chosen period.
+
+Every figure of the funding table comes from `funding.funding_table` (through ipsdash.grants), so
+the page equals `python -m ipsdash funding --on <period end>`.
+"""
 
 import streamlit as st
 
-from ipsdash import ui
+from ipsdash import catalog, charts, fmt, grants, texts, theme, ui
 
+sel = ui.selection()
 ui.page_header("Bevillinger")
-st.caption("Siden er under opbygning.")
+
+if sel.filters.grants:
+    ui.report_downloads(sel.filters.grants[0])
+else:
+    st.caption("Vælg en bevilling i filterlinjen for at hente rapporten til bevillingsgiveren (PDF og Excel).")
+
+on = sel.end  # the "day" of every funding figure
+chosen = sel.filters.municipalities
+names = ui.call(catalog.municipality_names)
+st.caption(f"Bevillingerne er opgjort {fmt.date_long(on)}, den sidste dag i den valgte periode.")
+if sel.filters.target_group or sel.filters.variant:
+    st.caption("Målgruppe og variant gælder ikke pengene: budgetter, forbrug og finansierede forløb er for alle.")
+
+ROW_FIGURES = list(grants.ROW_FIGURES)
+MONEY, PER_HEAD = ROW_FIGURES[:5], ROW_FIGURES[5:]  # two tables, each fits the page's width
+CATEGORY_FIGURES = list(grants.CATEGORY_COLUMNS.values())
+
+
+def card(container, key: str, value: str, caption: str | None = None, label: str | None = None) -> None:
+    container.metric(label or texts.label(key).removesuffix(" (kr.)"), value, help=texts.definition(key), border=True)
+    if caption:
+        container.caption(caption)
+
+
+def show_grant(grant_id: str) -> None:
+    info = ui.call(grants.grant_info, grant_id)
+    totals = ui.call(grants.grant_rows, on, (grant_id,))
+    total = totals.iloc[0]
+    outlook = ui.call(grants.grant_outlook, on, grant_id)
+
+    st.subheader(info["title"])
+    st.markdown(
+        f"**{info['funder']}** · {fmt.dkk(info['amount_dkk'])} · "
+        f"{fmt.period(info['start_date'], info['end_date'])} · {grant_id}"
+    )
+    getattr(st, outlook.tone)(grants.outlook_text(outlook), icon=":material/event:")
+
+    row1 = st.columns(3)
+    card(row1[0], "budget_dkk", fmt.dkk(total["budget_dkk"]), label="Bevilling")
+    card(row1[1], "spent_dkk", fmt.dkk(total["spent_dkk"]), f"{fmt.percent(total['use'])} af bevillingen")
+    card(row1[2], "remaining_dkk", fmt.dkk(outlook.remaining_dkk))
+    row2 = st.columns(3)
+    card(row2[0], "monthly_burn_dkk", fmt.dkk(total["monthly_burn_dkk"]), "Forbruget i de seneste 90 dage ÷ 3")
+    card(row2[1], "projected_depletion", fmt.date_medium(total["projected_depletion"]))
+    card(row2[2], "grant_end", fmt.date_medium(info["end_date"]))
+    row3 = st.columns(4)
+    card(row3[0], "courses", ui.display("courses", total["courses"]), "Opstartet senest på dagen")
+    card(row3[1], "placed_funded", ui.display("placed_funded", total["placed_funded"]), "Job eller uddannelse, der tæller")
+    card(row3[2], "cost_per_course_dkk", fmt.dkk(total["cost_per_course_dkk"]))
+    card(row3[3], "cost_per_placement_dkk", fmt.dkk(total["cost_per_placement_dkk"]))
+
+    # Budgets per municipality: the bars show every municipality (money is never hidden); the
+    # table follows the municipality filter.
+    every = ui.call(grants.budget_rows, on, grant_id)
+    rows = ui.call(grants.budget_rows, on, grant_id, chosen)
+    central = ui.call(grants.central_row, on, grant_id)
+    st.markdown("#### Budget og forbrug pr. kommune")
+    missing = grants.absent(every, chosen)
+    if missing:
+        st.info(f"{', '.join(names[m] for m in missing)}: intet budget og intet forbrug i denne bevilling.")
+    theme.show(charts.budget_bars(every, highlight=chosen), config=theme.config(displayModeBar=False),
+               key=f"bars_{grant_id}")
+    if chosen:
+        st.caption("De valgte kommuner er fremhævet, og tabellerne viser kun dem. Bevillingen som helhed og det "
+                   "centrale forbrug vises altid.")
+    if not rows.empty:
+        ui.show_table(ui.figure_table(rows, MONEY, first={"municipality": "Kommune"}))
+    st.markdown("**Centralt forbrug** – uden for kommunernes budgetter", help=texts.CENTRAL_SPENDING)
+    ui.show_table(ui.figure_table(central, MONEY, first={"municipality": "Del"}))
+    if not rows.empty:
+        st.markdown("#### Finansierede forløb og pris pr. kommune")
+        ui.show_table(ui.figure_table(rows, PER_HEAD, first={"municipality": "Kommune"}))
+    st.caption("– betyder, at tallet ikke kan beregnes (fx ingen job endnu) eller er skjult for at beskytte et andet "
+               f"tal; personer under {ui.threshold()} vises som <{ui.threshold()}.")
+
+    # Over time: the burn-down of the whole grant (and of each chosen municipality's budget) and the
+    # spending month by month.
+    burndown = ui.call(grants.burndown, grant_id, on)
+    months = ui.call(grants.spending_by_month, grant_id, on, chosen)
+    by_category = ui.call(grants.spending_by_category, grant_id, on, chosen)
+    scope = ", ".join(names[m] for m in chosen) if chosen else "hele bevillingen"
+    left, right = st.columns(2)
+    with left:
+        st.markdown("#### Tilbage af bevillingen", help=texts.definition("remaining_dkk"))
+        if burndown.empty:
+            st.info(grants.outlook_text(outlook))
+        else:
+            fig = charts.burndown(burndown, info["end_date"], on, outlook.depletion)
+            theme.show(fig, config=theme.config(displayModeBar=False), key=f"burndown_{grant_id}")
+    with right:
+        st.markdown(f"#### Forbrug pr. måned – {scope}", help=texts.definition("spent_in_month_dkk"))
+        if months.empty:
+            st.info(f"Intet forbrug før bevillingens start {fmt.date_long(info['start_date'])}.")
+        else:
+            labels = {col: texts.label(col).removesuffix(" (kr.)") for col in CATEGORY_FIGURES}
+            fig = charts.monthly_money_stacked(months, labels)
+            charts.shade_period(fig, max(sel.start, info["start_date"]), on)
+            theme.show(fig, config=theme.config(displayModeBar=False), key=f"months_{grant_id}")
+    st.caption("Den stiplede linje fortsætter forbruget i de seneste 90 dage. Den markerede flade i søjlerne er den "
+               "valgte periode.")
+
+    burndowns = {}
+    budgeted = [m for m in chosen if m not in missing]
+    for i, municipality in enumerate(budgeted):
+        if i % 2 == 0:
+            columns = st.columns(2)
+        with columns[i % 2]:
+            series = ui.call(grants.burndown, grant_id, on, municipality)
+            their = ui.call(grants.grant_outlook, on, grant_id, municipality)
+            st.markdown(f"#### Tilbage af budgettet – {names[municipality]}")
+            getattr(st, their.tone)(grants.outlook_text(their))
+            if not series.empty:
+                fig = charts.burndown(series, info["end_date"], on, their.depletion)
+                theme.show(fig, config=theme.config(displayModeBar=False), key=f"burndown_{grant_id}_{municipality}")
+            burndowns[f"Tilbage, {names[municipality]}"] = series
+
+    st.markdown("#### Forbrug fordelt på kategori", help="Bevillingens forbrug til og med dagen, fordelt på de "
+                "kategorier, kommunerne bogfører på.")
+    table = ui.figure_table(by_category, [*CATEGORY_FIGURES, "spent_dkk"], first={"municipality": "Kommune"})
+    ui.show_table(table, strong=[m == grants.TOTAL for m in by_category["municipality"]])
+
+    ui.downloads(
+        f"bevilling_{grant_id}",
+        {
+            "Bevillingen": totals,
+            "Kommuner": rows,
+            "Centralt": central,
+            "Tilbage af bevillingen": burndown,
+            **burndowns,
+            "Forbrug pr. måned": months,
+            "Forbrug pr. kategori": by_category,
+        },
+    )
+
+
+if sel.filters.grants:
+    show_grant(sel.filters.grants[0])
+else:
+    overview = ui.call(grants.grant_rows, on)
+    st.markdown("#### Alle bevillinger")
+    ui.show_table(
+        ui.figure_table(
+            overview,
+            ["budget_dkk", "spent_dkk", "use", "projected_depletion", "grant_end", "outlook"],
+            first={"title": "Bevilling"},
+        )
+    )
+    st.caption("Vælg en bevilling i filteret til venstre for at se den alene – så følger de andre sider den også.")
+    ui.downloads("bevillinger", {"Alle bevillinger": overview})
+    tabs = st.tabs([f"{title} ({grant_id})" for grant_id, title in zip(overview["grant_id"], overview["title"])])
+    for tab, grant_id in zip(tabs, overview["grant_id"]):
+        with tab:
+            show_grant(grant_id)
+
+ui.definitions(
+    [
+        "budget_dkk", "spent_dkk", "use", "remaining_dkk", "monthly_burn_dkk", "projected_depletion", "grant_end",
+        "outlook", "courses", "placed_funded", "cost_per_course_dkk", "cost_per_placement_dkk", *CATEGORY_FIGURES,
+    ]
+)  # fmt: skip

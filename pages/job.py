@@ -1,8 +1,102 @@
-"""Job og uddannelse."""
+"""Job og uddannelse: how many came into ordinary job or education, how fast, for how many hours."""
 
 import streamlit as st
 
-from ipsdash import ui
+from ipsdash import charts, fmt, kpis, outcomes, texts, theme, ui
 
+sel = ui.selection()
 ui.page_header("Job og uddannelse")
-st.caption("Siden er under opbygning.")
+t = ui.threshold()
+notice, nothing_yet = ui.call(outcomes.not_started, sel.end, filters=sel.filters)
+if notice:
+    st.info(notice, icon=":material/schedule:")
+if nothing_yet:
+    ui.definitions(["placement_rate", "job_rate", "education_rate", "job_starts", "days_to_first_placement_median"])
+    st.stop()
+
+now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
+prev = sel.previous()
+before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
+
+st.caption(f"Ændringer sammenlignes med de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}.")
+row1 = st.columns(3)
+ui.metric(row1[0], "placement_rate", now, before)
+ui.metric(row1[1], "job_rate", now, before)
+ui.metric(row1[2], "education_rate", now, before)
+row2 = st.columns(3)
+ui.metric(row2[0], "job_starts", now, before)
+ui.metric(row2[1], "days_to_first_placement_median", now, before, lower_is_better=True)
+ui.metric(row2[2], "active_in_period", now, before)
+
+# --- The quarterly rate against published rates -----------------------------------------
+quarters_from = outcomes.quarters_start(sel.start, sel.end)
+quarters = ui.call(kpis.kpi_table, quarters_from, sel.end, by="quarter", filters=sel.filters)
+st.subheader(texts.label("quarterly_placement_rate"))
+names = {s.key: s.name for s in outcomes.SOURCES}
+shown = st.pills(
+    "Sammenlign med",
+    list(names),
+    format_func=names.get,
+    selection_mode="multi",
+    default=list(names),
+    key="job_references",
+)
+references = [r for r in outcomes.REFERENCES if r.source in shown]
+sources = [s for s in outcomes.SOURCES if s.key in shown]
+fig = charts.quarterly_rate(quarters, sel.end, references, sources)
+theme.show(fig, config=theme.config(displayModeBar=False))
+st.caption(
+    "Hvert punkt er ét kvartal; det farvede bånd er 95 %-intervallet. Et kvartal uden punkt har for få forløb "
+    f"til at vise andelen (små tal). Et kvartal markeret med * og en åben cirkel er kun talt til og med "
+    f"{fmt.date_long(sel.end)}."
+)
+st.markdown(texts.QUARTER_VS_TRIAL)
+with st.container(border=True):
+    st.markdown("**Kilder til sammenligningstallene**")
+    for s in outcomes.SOURCES:
+        values = ", ".join(r.label for r in outcomes.REFERENCES if r.source == s.key)
+        st.markdown(f"- **{s.name}** ({values}): {s.citation} *{s.measure}*")
+
+# --- Starts and time to the first job ------------------------------------------------------
+trend_start = min(sel.start, quarters_from)
+months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{texts.label('job_starts')} pr. måned**")
+    fig = charts.monthly_bars(months, "job_starts", t)
+    charts.shade_period(fig, sel.start, sel.end)
+    theme.show(fig, config=theme.config(displayModeBar=False))
+    st.caption("Den markerede flade er den valgte periode.")
+with right:
+    st.markdown(f"**{texts.label('days_to_first_placement_median')} pr. kvartal**")
+    fig = charts.quarter_bars(quarters, "days_to_first_placement_median", t)
+    theme.show(fig, config=theme.config(displayModeBar=False))
+    st.caption(f"Medianen vises ikke for et kvartal med færre end {t} første starter.")
+
+# --- Hours ---------------------------------------------------------------------------------
+hours = ui.call(outcomes.hours_table, sel.start, sel.end, filters=sel.filters)
+st.subheader(texts.label("job_hours"))
+fig = charts.count_bars(hours["label"], hours["courses"], "Forløb i job", t, height=300)
+fig.update_xaxes(type="category", title={"text": "Timer pr. uge"})
+fig.update_yaxes(title={"text": "Forløb i job"})
+theme.show(fig, config=theme.config(displayModeBar=False))
+st.caption(
+    f"Forløb i ordinært job i {ui.period_text(sel.start, sel.end)}, hvert forløb én gang med timerne i det "
+    f"senest startede job. En søjle med færre end {t} vises skraveret som <{t}; en søjle uden tal er skjult "
+    "for at beskytte en anden."
+)
+
+ui.downloads(
+    "job",
+    {
+        "Nøgletal": ui.kpi_export(now, before),
+        "Kvartaler": quarters,
+        "Måned for måned": months,
+        "Timer pr. uge": hours,
+        "Sammenligningstal": outcomes.references_table(),
+    },
+)
+ui.definitions(
+    ["placement_rate", "job_rate", "education_rate", "job_starts", "days_to_first_placement_median",
+     "quarterly_placement_rate", "active_in_period", "placed", "job_hours"]
+)

@@ -1,8 +1,108 @@
-"""Kommuner."""
+"""Kommuner: every municipality side by side with the region, fairly compared."""
 
 import streamlit as st
 
-from ipsdash import ui
+from ipsdash import access, catalog, charts, filters, kpis, outcomes, texts, theme, ui
 
+sel = ui.selection()
 ui.page_header("Kommuner")
-st.caption("Siden er under opbygning.")
+t = ui.threshold()
+names = ui.call(catalog.municipality_names)
+chosen = tuple(names[m] for m in sel.filters.municipalities if m in names)
+
+if ui.extract().scope.role == access.MUNICIPALITY:
+    # A municipality sees the others only as rates beside the region: no counts, so no funnel.
+    own = tuple(names.values())
+    rates = ui.comparison_rates(sel.start, sel.end, sel.filters)
+    st.subheader("Andel i job eller uddannelse: kommunerne mod regionen")
+    theme.show(charts.rate_dots(rates, highlight=own), config=theme.config(displayModeBar=False))
+    st.caption(
+        "Prikken er kommunens andel, stregen dens 95 %-interval; den stiplede linje er regionens andel. "
+        "Andre kommuner vises kun som andele. Kommuner, hvis andel er skjult på grund af små tal, er udeladt."
+    )
+    ui.show_table(
+        ui.figure_table(rates, ["placement_rate", "placement_rate_low", "placement_rate_high", "job_rate",
+                                "education_rate"], first={"municipality": "Kommune"}),
+        emphasise=rates["municipality"].isin(own),
+        strong=rates["municipality_code"].isna(),
+    )
+    ui.downloads("kommuner", {"Andele pr. kommune": rates})
+    ui.definitions(["placement_rate", "placement_rate_low", "placement_rate_high", "job_rate", "education_rate"])
+    st.stop()
+st.caption(
+    "Siden viser altid alle kommuner og regionen, med de øvrige filtre"
+    + (f"; de valgte kommuner er fremhævet: {', '.join(chosen)}." if chosen else ".")
+)
+
+# --- Funnel plot ---------------------------------------------------------------------------
+st.subheader("Andel i job eller uddannelse: kommunerne mod regionen")
+funnel = ui.call(outcomes.funnel, sel.start, sel.end, filters=sel.filters)
+fig = charts.funnel_plot(funnel, highlight=chosen)
+theme.show(fig, config=theme.config(displayModeBar=False))
+st.markdown(outcomes.funnel_summary(funnel))
+st.caption(texts.FUNNEL_NOTE)
+
+# --- Every KPI ------------------------------------------------------------------------------
+table = ui.call(outcomes.municipality_table, sel.start, sel.end, filters=sel.filters)
+is_chosen = table["municipality_code"].isin(sel.filters.municipalities).fillna(False)
+is_region = table["municipality_code"].isna()
+st.subheader("Resultater pr. kommune")
+ui.show_table(
+    ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}),
+    emphasise=is_chosen,
+    strong=is_region,
+)
+st.subheader("Forløb og venteliste pr. kommune")
+ui.show_table(
+    ui.figure_table(table, list(outcomes.COURSE_FIGURES),
+                    first={"municipality": "Kommune", "status": texts.label("status")}),
+    emphasise=is_chosen,
+    strong=is_region,
+    text_columns=2,
+)
+st.caption(
+    f"Periode: {ui.period_text(sel.start, sel.end)}. Regionen er alle kommuner tilsammen. Tal under {t} vises "
+    f"som <{t}; – er et tal, der er skjult for at beskytte et andet, eller en planlagt kommune uden forløb."
+)
+
+# --- What changed ----------------------------------------------------------------------------
+prev = sel.previous()
+st.subheader("Hvad har ændret sig siden forrige periode")
+changed = ui.call(outcomes.changes, sel.start, sel.end, prev.start, prev.end, filters=sel.filters)
+ui.show_table(
+    ui.figure_table(
+        changed,
+        ["placement_rate", "placement_rate_before", "placement_rate_change", "waiting", "waiting_before",
+         "waiting_change"],
+        first={"municipality": "Kommune"},
+    ),
+    emphasise=changed["municipality_code"].isin(sel.filters.municipalities).fillna(False),
+    strong=changed["municipality_code"].isna(),
+)
+st.caption(
+    f"Forrige periode er de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}. "
+    "En ændring vises kun, når begge tal vises."
+)
+
+# --- Waiting lists ---------------------------------------------------------------------------
+st.subheader("Venteliste ved månedens udgang")
+trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
+monthly = ui.call(outcomes.monthly_by_municipality, trend_start, sel.end, filters=sel.filters)
+fig = charts.small_multiples(monthly, "waiting", t, highlight=chosen, start=sel.start, end=sel.end)
+theme.show(fig, config=theme.config(displayModeBar=False))
+st.caption(
+    "Alle kommuner på samme skala. Den markerede flade er den valgte periode; skraverede søjler er måneder "
+    f"med færre end {t} på ventelisten."
+)
+
+ui.downloads(
+    "kommuner",
+    {
+        "Nøgletal pr. kommune": table,
+        "Tragtdiagram": funnel.points,
+        "Tragtens grænser": funnel.limits,
+        "Ændringer": changed,
+        "Venteliste pr. måned": monthly[["municipality_code", "municipality", "period_start", "waiting"]],
+    },
+)
+ui.definitions(list(kpis.FIGURES) + ["funnel_limits", "status", "placement_rate_change", "waiting_change"])

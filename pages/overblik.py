@@ -24,7 +24,7 @@ ui.metric(row2[2], "waiting_days_median", now, before, lower_is_better=True)
 ui.metric(row2[3], "active_in_period", now, before)
 
 trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
-months = ui.call(kpis.kpi_table, trend_start, sel.end, by="month", filters=sel.filters)
+months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
 
 left, right = st.columns(2)
 with left:

@@ -1,8 +1,156 @@
-"""Indskrivning og venteliste."""
+"""Indskrivning og venteliste: who is referred and started, how long they wait, why courses end,
+and whether the consultants have room (caseload against the fidelity limit of 20)."""
 
 import streamlit as st
 
-from ipsdash import ui
+from ipsdash import charts, contract, intake, kpis, texts, theme, ui
 
+sel = ui.selection()
 ui.page_header("Indskrivning og venteliste")
-st.caption("Siden er under opbygning.")
+chosen = sel.filters.municipalities
+prev = sel.previous()
+
+planned = ui.call(intake.not_started, sel.end, chosen)
+if planned:
+    st.info(texts.NOT_STARTED.format(names=", ".join(planned)), icon=":material/schedule:")
+    if len(planned) == len(chosen):  # only municipalities without IPS: nothing to draw
+        st.stop()
+
+# --- Headline cards: the period against the one before --------------------------------------------
+now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
+before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
+load_now = ui.call(intake.caseload_by_month, sel.start, sel.end, chosen).iloc[-1]
+load_before = ui.call(intake.caseload_by_month, prev.start, prev.end, chosen).iloc[-1]
+
+st.caption(f"Ændringer sammenlignes med de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}.")
+row1 = st.columns(4)
+ui.metric(row1[0], "waiting", now, before, lower_is_better=True)
+ui.metric(row1[1], "waiting_days_median", now, before, lower_is_better=True)
+ui.metric(row1[2], "referrals", now, before)
+ui.metric(row1[3], "enrollments", now, before)
+row2 = st.columns(4)
+ui.metric(row2[0], "exits", now, before)
+ui.metric(row2[1], "waiting_days_p90", now, before, lower_is_better=True)
+ui.metric(row2[2], "active", now, before)
+ui.metric(row2[3], "caseload", load_now, load_before, lower_is_better=True)
+
+# --- Month by month ---------------------------------------------------------------------------------
+trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
+months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
+no_bar = theme.config(displayModeBar=False)
+
+st.subheader("Måned for måned")
+left, right = st.columns(2)
+with left:
+    st.markdown("**Henvisninger, opstartede og afsluttede forløb**")
+    flows = ["referrals", "enrollments", "exits"]
+    if charts.drawable(months, flows):
+        fig = charts.monthly_counts(months, flows)
+        charts.shade_period(fig, sel.start, sel.end)
+        theme.show(fig, config=no_bar)
+    else:
+        st.caption(texts.NOTHING_TO_DRAW)
+with right:
+    st.markdown("**Venteliste og aktive forløb ved månedens udgang**")
+    if charts.drawable(months, ["waiting", "active"]):
+        fig = charts.monthly_counts(months, ["waiting", "active"])
+        charts.shade_period(fig, sel.start, sel.end)
+        theme.show(fig, config=no_bar)
+    else:
+        st.caption(texts.NOTHING_TO_DRAW)
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Ventetid fra henvisning til opstart**")
+    if charts.drawable(months, ["waiting_days_median"]):
+        fig = charts.monthly_days(months, ["waiting_days_median", "waiting_days_p90"])
+        charts.shade_period(fig, sel.start, sel.end)
+        theme.show(fig, config=no_bar)
+    else:
+        st.caption(texts.NOTHING_TO_DRAW)
+    st.caption("For forløb opstartet i måneden. Halvdelen ventede højst medianen; 9 ud af 10 højst 90 %-fraktilen.")
+with right:
+    st.markdown(f"**Forløb pr. konsulent (årsværk) mod fidelitetsgrænsen på {contract.CASELOAD_LIMIT}**")
+    if ui.extract().has("staffing"):
+        load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
+        if charts.drawable(load, ["caseload"]):
+            limit = f"Højst {contract.CASELOAD_LIMIT} (IPS-fidelitet)"
+            fig = charts.monthly_caseload(load, contract.CASELOAD_LIMIT, limit)
+            charts.shade_period(fig, sel.start, sel.end)
+            theme.show(fig, config=no_bar)
+        else:
+            st.caption(texts.NOTHING_TO_DRAW)
+        note = intake.caseload_note(load)
+        st.caption(
+            "Aktive forløb ved månedens udgang divideret med månedens konsulentårsværk; for flere kommuner "
+            "summen af begge. " + texts.ONLY_MUNICIPALITY_FILTER + (f" {note}" if note else "")
+        )
+    else:
+        load = None
+        st.info(texts.NO_STAFFING, icon=":material/info:")
+st.caption("Den markerede flade er den valgte periode.")
+
+# --- Why courses end ------------------------------------------------------------------------------------
+st.subheader("Afslutninger efter årsag")
+exits = ui.call(intake.exits_by_reason, sel.start, sel.end, sel.filters)
+reasons = intake.exit_reasons_in_period(exits)
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Afsluttede forløb pr. måned i perioden**")
+    if charts.drawable(exits, list(intake.EXIT_COLUMNS)):
+        fig = charts.monthly_stacked(exits.iloc[:-1], list(intake.EXIT_COLUMNS), "exits", ui.threshold())
+        theme.show(fig, config=no_bar)
+    else:
+        st.caption(texts.NOTHING_TO_DRAW)
+    st.caption(
+        "Både afslutninger fra ventelisten og efter opstart. Årsager med små tal er samlet i den skraverede del."
+    )
+with right:
+    st.markdown(f"**Hele perioden: {ui.display('exits', exits['exits'].iloc[-1])} afsluttede forløb**")
+    ui.show_table(ui.figure_table(reasons, ["exits", "exit_share"], first={"exit_reason": "Årsag"}))
+
+# --- Caseload per municipality, on the period's last day ------------------------------------------------
+if load is not None:
+    st.subheader(f"Bemanding og forløb pr. konsulent, {ui.period_text(sel.end, sel.end)}")
+    staffing = ui.call(intake.staffing_by_municipality, sel.end, chosen)
+    ui.show_table(
+        ui.figure_table(staffing, ["active", "consultants_fte", "caseload"], first={"municipality": "Kommune"}),
+        emphasise=staffing["above_limit"],
+    )
+    st.caption(f"Markerede kommuner har flere end {contract.CASELOAD_LIMIT} forløb pr. konsulentårsværk.")
+
+# --- Who is referred ---------------------------------------------------------------------------------------
+st.subheader("Hvem henvises og starter")
+groups = ui.call(intake.breakdowns, sel.start, sel.end, sel.filters)
+ui.show_table(
+    ui.figure_table(groups, list(intake.BREAKDOWN_FIGURES), first={"group": "Gruppe"}),
+    emphasise=[i % 2 == 1 for i in groups["breakdown"].factorize()[0]],  # målgruppe, variant, alder, køn
+)
+st.caption("Perioden under ét. Venteliste og aktive forløb er opgjort ved periodens slutning.")
+
+tables = {
+    "Nøgletal": ui.kpi_export(now, before),
+    "Måned for måned": months,
+    "Afslutninger efter årsag": exits,
+    "Opdelinger": groups,
+}
+if load is not None:
+    tables["Forløb pr. konsulent"] = load
+    tables["Bemanding pr. kommune"] = staffing
+ui.downloads("venteliste", tables)
+ui.definitions(
+    [
+        "referrals",
+        "enrollments",
+        "exits",
+        "waiting",
+        "active",
+        "waiting_days_median",
+        "waiting_days_p90",
+        "exits_by_reason",
+        "exit_share",
+        "caseload",
+        "consultants_fte",
+        "municipalities_without_staffing",
+    ]
+)

@@ -71,12 +71,15 @@ funded_courses as (
     group by all
 ),
 
--- Rows with spending but no budget (a municipality spending from a grant it has no budget in)
--- are kept, with a null budget, so that no posting is lost.
+-- Rows with spending or funded courses but no budget (a municipality spending from, or
+-- enrolling courses on, a grant it has no budget in) are kept, with a null budget, so that no
+-- posting is lost and the rows' courses add up to the grant's.
 keys as (
     select grant_id, municipality_code from budgets
     union
     select grant_id, municipality_code from spending
+    union
+    select grant_id, municipality_code from funded_courses
 ),
 
 joined as (

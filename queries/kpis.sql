@@ -14,17 +14,36 @@
 -- placement overlapping [a, b] (also by kind); job starts = first counting placement in
 -- [a, b]; waiting days over enrollments in [a, b]; days to first placement over job starts.
 -- Counts behind medians (*_n) are returned for the small-number rule.
+--
+-- How, for speed (README, "Performance"): each course is read once, from courses, and placed
+-- courses from placed_spans (both prepared copies on large extracts, so nothing is joined here).
+-- Each day becomes the index of the period it falls in (the period_index macro). A flow
+-- (referrals, ...) counts in the period of its day; a stock (waiting, active, active in period,
+-- placed) holds over a run of periods, so a course adds +1 where its run starts and -1 after it
+-- ends, and the stock is the running sum. A two-year monthly trend so costs about what one period
+-- does, not 24 times as much. tests/test_reference.py checks every figure against a naive reading.
 with
+
+-- The span cut into periods, and the grain period_index cuts it by.
+span as (
+    select
+        cast($from as date) as first_day,
+        cast($to as date) as last_day,
+        case when $by in ('month', 'quarter') then $by else 'whole' end as grain
+),
 
 periods as (
     select
         cast(month_start as date) as period_start,
-        greatest(cast(month_start as date), cast($from as date)) as period_from,
+        greatest(cast(month_start as date), span.first_day) as period_from,
         least(
-            cast(month_start + to_months(case when $by = 'quarter' then 3 else 1 end) - interval 1 day as date),
-            cast($to as date)
-        ) as period_to
-    from (
+            cast(month_start + to_months(case when span.grain = 'quarter' then 3 else 1 end) - interval 1 day as date),
+            span.last_day
+        ) as period_to,
+        period_index(greatest(cast(month_start as date), span.first_day), span.first_day, span.last_day, span.grain)
+            as period_index
+    from span
+    cross join (
         select
             unnest(generate_series(
                 date_trunc(case when $by = 'quarter' then 'quarter' else 'month' end, cast($from as date)),
@@ -32,20 +51,25 @@ periods as (
                 to_months(case when $by = 'quarter' then 3 else 1 end)
             )) as month_start
     )
-    where $by in ('month', 'quarter')
+    where span.grain in ('month', 'quarter')
     union all
     select
         cast(null as date) as period_start,
-        cast($from as date) as period_from,
-        cast($to as date) as period_to
-    where $by not in ('month', 'quarter')
+        span.first_day as period_from,
+        span.last_day as period_to,
+        0 as period_index
+    from span
+    where span.grain = 'whole'
 ),
 
+-- A course referred after $to, or ended before $from, counts in no figure of any period.
 selected as (
     select *
     from courses
     where
-        (len(cast($municipalities as integer[])) = 0
+        referral_date <= cast($to as date)
+        and (exit_date is null or exit_date >= cast($from as date))
+        and (len(cast($municipalities as integer[])) = 0
             or list_contains(cast($municipalities as integer[]), municipality_code))
         and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id))
         and ($target_group is null or target_group = $target_group)
@@ -132,140 +156,271 @@ groups as (
     where $by in ('none', 'month', 'quarter')
 ),
 
--- Only the group key chosen by $by is kept; the others are null, so one query serves all.
-course_periods as (
+-- Each course once: only the group key chosen by $by is kept (the others are null, so one query
+-- serves all), and each day becomes the index of its period (-1 before $from, large after $to).
+course_events as (
     select
-        selected.participant_id as participant_id,
         case when $by = 'municipality' then selected.municipality_code end as municipality_code,
         case when $by = 'grant' then selected.grant_id end as grant_id,
         case when $by = 'target_group' then selected.target_group end as target_group,
         case when $by = 'variant' then selected.variant end as variant,
         case when $by = 'age_band' then selected.age_band end as age_band,
         case when $by = 'sex' then selected.sex end as sex,
-        periods.period_start as period_start,
-        periods.period_from as period_from,
-        periods.period_to as period_to,
-        selected.referral_date as referral_date,
-        selected.enrollment_date as enrollment_date,
-        selected.exit_date as exit_date,
-        selected.first_placement_date as first_placement_date,
-        selected.enrollment_date <= periods.period_to
-            and (selected.exit_date is null or selected.exit_date >= periods.period_from) as is_active_in_period
+        period_index(selected.referral_date, span.first_day, span.last_day, span.grain) as referral_index,
+        period_index(selected.enrollment_date, span.first_day, span.last_day, span.grain) as enrollment_index,
+        period_index(selected.exit_date, span.first_day, span.last_day, span.grain) as exit_index,
+        -- Waiting ends at enrollment or exit, whichever comes first (least and greatest skip nulls).
+        period_index(
+            least(selected.enrollment_date, selected.exit_date), span.first_day, span.last_day, span.grain
+        ) as waiting_end_index,
+        period_index(selected.first_placement_date, span.first_day, span.last_day, span.grain)
+            as first_placement_index,
+        selected.enrollment_date - selected.referral_date as waiting_days,
+        selected.first_placement_date - selected.enrollment_date as days_to_first_placement
     from selected
-    cross join periods
-    -- A course referred after b, or ended before a, counts in no figure of [a, b].
-    where
-        selected.referral_date <= periods.period_to
-        and (selected.exit_date is null or selected.exit_date >= periods.period_from)
+    cross join span
 ),
 
-placed as (
+-- Courses with the same group and the same period indexes count alike: counted once here, the
+-- changes below work on a few thousand rows whatever the number of courses.
+cohorts as (
     select
-        course_periods.participant_id as participant_id,
-        course_periods.period_from as period_from,
-        bool_or(counting_placements.kind = 'job') as is_placed_job,
-        bool_or(counting_placements.kind = 'uddannelse') as is_placed_education
-    from course_periods
-    inner join counting_placements
-        on course_periods.participant_id = counting_placements.participant_id
-    where
-        course_periods.is_active_in_period
-        and counting_placements.start_date <= course_periods.period_to
-        and (counting_placements.end_date is null or counting_placements.end_date >= course_periods.period_from)
-    group by
-        course_periods.participant_id,
-        course_periods.period_from
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        referral_index,
+        enrollment_index,
+        exit_index,
+        waiting_end_index,
+        first_placement_index,
+        count(*) as courses
+    from course_events
+    group by all
 ),
 
+-- The runs of periods in which a course is placed (by kind, and 'any'): from the period of the
+-- run's start (start <= b) to the period of its end (end >= a) or of the course's exit (active in
+-- [a, b]), whichever is earlier. A counting placement starts on or after enrollment, so the
+-- course is enrolled by b in every period of a run. Runs of one course and kind are disjoint in
+-- days and in order, so only the period where the one before ended can be counted twice: a run
+-- starts after it.
+placed_runs as (
+    select
+        case when $by = 'municipality' then placed_spans.municipality_code end as municipality_code,
+        case when $by = 'grant' then placed_spans.grant_id end as grant_id,
+        case when $by = 'target_group' then placed_spans.target_group end as target_group,
+        case when $by = 'variant' then placed_spans.variant end as variant,
+        case when $by = 'age_band' then placed_spans.age_band end as age_band,
+        case when $by = 'sex' then placed_spans.sex end as sex,
+        placed_spans.kind as kind,
+        greatest(
+            period_index(placed_spans.start_date, span.first_day, span.last_day, span.grain),
+            0,
+            case
+                when placed_spans.previous_end is not null then least(
+                    period_index(placed_spans.previous_end, span.first_day, span.last_day, span.grain),
+                    coalesce(period_index(placed_spans.exit_date, span.first_day, span.last_day, span.grain), 1000000)
+                ) + 1
+            end
+        ) as first_index,
+        least(
+            coalesce(period_index(placed_spans.end_date, span.first_day, span.last_day, span.grain), 1000000),
+            coalesce(period_index(placed_spans.exit_date, span.first_day, span.last_day, span.grain), 1000000)
+        ) as last_index
+    from placed_spans
+    cross join span
+    -- The same courses as selected; a run that starts after $to or ends before $from is in no period.
+    where
+        placed_spans.start_date <= cast($to as date)
+        and (placed_spans.end_date is null or placed_spans.end_date >= cast($from as date))
+        and (placed_spans.exit_date is null or placed_spans.exit_date >= cast($from as date))
+        and (len(cast($municipalities as integer[])) = 0
+            or list_contains(cast($municipalities as integer[]), placed_spans.municipality_code))
+        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), placed_spans.grant_id))
+        and ($target_group is null or placed_spans.target_group = $target_group)
+        and ($variant is null or placed_spans.variant = $variant)
+),
+
+-- How much each figure changes at each period index: +n where courses start to count, -n after
+-- they stop. A flow starts and stops in one period; a stock is summed up in order below. A null
+-- index (not enrolled, not exited) is no change.
+changes as (
+    select
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        unnest([
+            referral_index,
+            enrollment_index,
+            exit_index,
+            first_placement_index,
+            -- Waiting on b: referred by b, neither enrolled nor exited by b.
+            greatest(referral_index, 0),
+            case when waiting_end_index is not null then greatest(waiting_end_index, 0) end,
+            -- Active on b: enrolled by b, not exited by b.
+            case when enrollment_index is not null then greatest(enrollment_index, 0) end,
+            case when enrollment_index is not null and exit_index is not null then greatest(exit_index, 0) end,
+            -- Active in [a, b]: enrolled by b, not exited before a.
+            case when enrollment_index is not null then greatest(enrollment_index, 0) end,
+            case when enrollment_index is not null then exit_index + 1 end
+        ]) as period_index,
+        unnest([
+            'referrals',
+            'enrollments',
+            'exits',
+            'job_starts',
+            'waiting',
+            'waiting',
+            'active',
+            'active',
+            'active_in_period',
+            'active_in_period'
+        ]) as figure,
+        unnest([courses, courses, courses, courses, courses, -courses, courses, -courses, courses, -courses]) as change
+    from cohorts
+    union all
+    -- Placed in [a, b] (by kind, and 'any'): over the periods of each run.
+    select
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        unnest([first_index, last_index + 1]),
+        'placed_' || kind,
+        unnest([1, -1])
+    from placed_runs
+    where first_index <= last_index
+),
+
+medians as (
+    select
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        enrollment_index as period_index,
+        quantile_cont(waiting_days, 0.5) as waiting_days_median,
+        quantile_cont(waiting_days, 0.9) as waiting_days_p90,
+        cast(null as double) as days_to_first_placement_median
+    from course_events
+    where enrollment_index between 0 and 1000000 - 1
+    group by all
+    union all
+    select
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        first_placement_index,
+        null,
+        null,
+        quantile_cont(days_to_first_placement, 0.5)
+    from course_events
+    where first_placement_index between 0 and 1000000 - 1
+    group by all
+),
+
+grid as (
+    select
+        groups.*,
+        periods.period_start as period_start,
+        periods.period_index as period_index
+    from groups
+    cross join periods
+),
+
+-- Each figure per group and period: flows as they are, stocks as the running sum of their changes.
 figures as (
     select
-        course_periods.municipality_code as municipality_code,
-        course_periods.grant_id as grant_id,
-        course_periods.target_group as target_group,
-        course_periods.variant as variant,
-        course_periods.age_band as age_band,
-        course_periods.sex as sex,
-        course_periods.period_start as period_start,
-        count(*) filter (where course_periods.referral_date >= course_periods.period_from) as referrals,
-        count(*) filter (
-            where course_periods.enrollment_date between course_periods.period_from and course_periods.period_to
-        ) as enrollments,
-        count(*) filter (where course_periods.exit_date <= course_periods.period_to) as exits,
-        count(*) filter (
-            where (course_periods.enrollment_date is null or course_periods.enrollment_date > course_periods.period_to)
-            and (course_periods.exit_date is null or course_periods.exit_date > course_periods.period_to)
-        ) as waiting,
-        count(*) filter (
-            where course_periods.enrollment_date <= course_periods.period_to
-            and (course_periods.exit_date is null or course_periods.exit_date > course_periods.period_to)
-        ) as active,
-        count(*) filter (where course_periods.is_active_in_period) as active_in_period,
-        count(placed.participant_id) as placed,
-        count(*) filter (where placed.is_placed_job) as placed_job,
-        count(*) filter (where placed.is_placed_education) as placed_education,
-        count(*) filter (
-            where course_periods.first_placement_date between course_periods.period_from and course_periods.period_to
-        ) as job_starts,
-        quantile_cont(course_periods.enrollment_date - course_periods.referral_date, 0.5) filter (
-            where course_periods.enrollment_date between course_periods.period_from and course_periods.period_to
-        ) as waiting_days_median,
-        quantile_cont(course_periods.enrollment_date - course_periods.referral_date, 0.9) filter (
-            where course_periods.enrollment_date between course_periods.period_from and course_periods.period_to
-        ) as waiting_days_p90,
-        quantile_cont(course_periods.first_placement_date - course_periods.enrollment_date, 0.5) filter (
-            where course_periods.first_placement_date between course_periods.period_from and course_periods.period_to
-        ) as days_to_first_placement_median
-    from course_periods
-    left join placed
+        grid.*,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'referrals') as referrals_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'enrollments') as enrollments_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'exits') as exits_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'job_starts') as job_starts_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'waiting') as waiting_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'active') as active_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'active_in_period') as active_in_period_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_any') as placed_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_job') as placed_job_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_change
+    from grid
+    left join changes
         on
-            course_periods.participant_id = placed.participant_id
-            and course_periods.period_from = placed.period_from
-    group by
-        course_periods.municipality_code,
-        course_periods.grant_id,
-        course_periods.target_group,
-        course_periods.variant,
-        course_periods.age_band,
-        course_periods.sex,
-        course_periods.period_start
+            grid.municipality_code is not distinct from changes.municipality_code
+            and grid.grant_id is not distinct from changes.grant_id
+            and grid.target_group is not distinct from changes.target_group
+            and grid.variant is not distinct from changes.variant
+            and grid.age_band is not distinct from changes.age_band
+            and grid.sex is not distinct from changes.sex
+            and grid.period_index = changes.period_index
+    group by all
+),
+
+running as (
+    select
+        figures.*,
+        sum(coalesce(waiting_change, 0)) over in_order as waiting,
+        sum(coalesce(active_change, 0)) over in_order as active,
+        sum(coalesce(active_in_period_change, 0)) over in_order as active_in_period,
+        sum(coalesce(placed_change, 0)) over in_order as placed,
+        sum(coalesce(placed_job_change, 0)) over in_order as placed_job,
+        sum(coalesce(placed_education_change, 0)) over in_order as placed_education
+    from figures
+    window in_order as (
+        partition by municipality_code, grant_id, target_group, variant, age_band, sex
+        order by period_index
+        rows between unbounded preceding and current row
+    )
 ),
 
 final as (
     select
-        groups.municipality_code as municipality_code,
+        running.municipality_code as municipality_code,
         municipalities.name as municipality,
-        groups.grant_id as grant_id,
-        groups.target_group as target_group,
-        groups.variant as variant,
-        groups.age_band as age_band,
-        groups.sex as sex,
-        periods.period_start as period_start,
-        coalesce(figures.referrals, 0) as referrals,
-        coalesce(figures.enrollments, 0) as enrollments,
-        coalesce(figures.exits, 0) as exits,
-        coalesce(figures.waiting, 0) as waiting,
-        coalesce(figures.active, 0) as active,
-        coalesce(figures.active_in_period, 0) as active_in_period,
-        coalesce(figures.placed, 0) as placed,
-        coalesce(figures.placed_job, 0) as placed_job,
-        coalesce(figures.placed_education, 0) as placed_education,
-        coalesce(figures.job_starts, 0) as job_starts,
-        figures.waiting_days_median as waiting_days_median,
-        figures.waiting_days_p90 as waiting_days_p90,
-        figures.days_to_first_placement_median as days_to_first_placement_median
-    from groups
-    cross join periods
+        running.grant_id as grant_id,
+        running.target_group as target_group,
+        running.variant as variant,
+        running.age_band as age_band,
+        running.sex as sex,
+        running.period_start as period_start,
+        cast(coalesce(running.referrals_change, 0) as bigint) as referrals,
+        cast(coalesce(running.enrollments_change, 0) as bigint) as enrollments,
+        cast(coalesce(running.exits_change, 0) as bigint) as exits,
+        cast(running.waiting as bigint) as waiting,
+        cast(running.active as bigint) as active,
+        cast(running.active_in_period as bigint) as active_in_period,
+        cast(running.placed as bigint) as placed,
+        cast(running.placed_job as bigint) as placed_job,
+        cast(running.placed_education as bigint) as placed_education,
+        cast(coalesce(running.job_starts_change, 0) as bigint) as job_starts,
+        max(medians.waiting_days_median) as waiting_days_median,
+        max(medians.waiting_days_p90) as waiting_days_p90,
+        max(medians.days_to_first_placement_median) as days_to_first_placement_median
+    from running
     left join municipalities
-        on groups.municipality_code = municipalities.municipality_code
-    left join figures
+        on running.municipality_code = municipalities.municipality_code
+    left join medians
         on
-            groups.municipality_code is not distinct from figures.municipality_code
-            and groups.grant_id is not distinct from figures.grant_id
-            and groups.target_group is not distinct from figures.target_group
-            and groups.variant is not distinct from figures.variant
-            and groups.age_band is not distinct from figures.age_band
-            and groups.sex is not distinct from figures.sex
-            and periods.period_start is not distinct from figures.period_start
+            running.municipality_code is not distinct from medians.municipality_code
+            and running.grant_id is not distinct from medians.grant_id
+            and running.target_group is not distinct from medians.target_group
+            and running.variant is not distinct from medians.variant
+            and running.age_band is not distinct from medians.age_band
+            and running.sex is not distinct from medians.sex
+            and running.period_index = medians.period_index
+    group by all
 )
 
 select * from final

@@ -111,3 +111,14 @@ def test_a_grants_municipalities_never_give_a_hidden_count_back(tmp_path, seed):
 
 def test_rule_is_the_one_in_privacy():
     assert privacy.DEFAULT_THRESHOLD == THRESHOLD
+
+
+def test_trend_protects_the_period_months_against_the_period(tmp_path):
+    ex = random_extract(tmp_path, 3)
+    start, end, since = dt.date(2024, 1, 1), dt.date(2024, 6, 30), dt.date(2023, 1, 1)
+    trend = kpis.trend(ex, start, end, since=since, min_count=THRESHOLD)
+    inside = trend[trend["period_start"] >= str(start)].reset_index(drop=True)
+    before = trend[trend["period_start"] < str(start)].reset_index(drop=True)
+    assert inside.equals(kpis.kpi_table(ex, start, end, by="month", min_count=THRESHOLD))
+    assert before.equals(kpis.kpi_table(ex, since, start - dt.timedelta(days=1), by="month", min_count=THRESHOLD))
+    assert len(trend) == 18 and trend["period_start"].is_unique

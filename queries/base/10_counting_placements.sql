@@ -10,7 +10,15 @@ select
     placements.start_date as start_date,
     placements.end_date as end_date,
     placements.hours_per_week as hours_per_week,
-    participants.enrollment_date as enrollment_date
+    participants.enrollment_date as enrollment_date,
+    -- The course's group columns and exit, so that placed_spans (and others) need no join back.
+    participants.exit_date as exit_date,
+    participants.municipality_code as municipality_code,
+    participants.grant_id as grant_id,
+    participants.target_group as target_group,
+    participants.variant as variant,
+    participants.age_band as age_band,
+    participants.sex as sex
 from placements
 inner join participants
     on placements.participant_id = participants.participant_id

@@ -1,0 +1,316 @@
+"""Who sees what: the roles file, the scope a logged-in user gets, and the one figure outside it.
+
+Three roles (issue 6):
+
+- `regional`: every municipality and every grant;
+- `municipality`: its own municipalities' figures in full; the others only as rates beside
+  the region on the Kommuner page (`comparison_rates`);
+- `funder`: only its own grants, by grant and by municipality.
+
+A `Scope` is enforced in the data layer: `data.open_extract(location, scope)` makes every
+contract table's view hold only the rows the scope may see, so every query, page, download
+and report built on the extract is covered at once, and nothing a page does with its
+widgets or the URL can widen it. The scope's `key` is part of every cache key (ui.py).
+
+This module is pure (no Streamlit); ui.py reads `st.user` and calls `scope_for`.
+
+Roles come from a small TOML file (`roles.toml`, or the path in `IPS_ROLES_FILE`; see
+`roles.example.toml`) that maps email addresses and group or app-role claims of the ID token
+to a role:
+
+    group_claims = ["roles", "groups"]
+
+    [[access]]
+    role = "municipality"
+    municipalities = [630]
+    groups = ["IPS.Vejle"]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ipsdash import kpis, outcomes
+
+log = logging.getLogger(__name__)
+
+REGIONAL = "regional"
+MUNICIPALITY = "municipality"
+FUNDER = "funder"
+ROLES = (REGIONAL, MUNICIPALITY, FUNDER)
+
+DEFAULT_ROLES_FILE = Path(__file__).resolve().parent.parent / "roles.toml"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: None means all municipalities (or all grants).
+
+    >>> Scope(MUNICIPALITY, municipalities=(630, 461, 630)).municipalities
+    (461, 630)
+    >>> Scope.from_key(Scope(FUNDER, grants=("APMF-2021",)).key) == Scope(FUNDER, grants=("APMF-2021",))
+    True
+    """
+
+    role: str
+    municipalities: tuple[int, ...] | None = None
+    grants: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}; one of {', '.join(ROLES)}")
+        if self.municipalities is not None:
+            object.__setattr__(self, "municipalities", tuple(sorted({int(m) for m in self.municipalities})))
+        if self.grants is not None:
+            object.__setattr__(self, "grants", tuple(sorted({str(g) for g in self.grants})))
+        # Each role has exactly its own kind of limit: a scope can never be wider than its role.
+        if self.role == REGIONAL:
+            if self.municipalities is not None or self.grants is not None:
+                raise ValueError("a regional scope sees everything: give it no municipalities or grants")
+        elif self.role == MUNICIPALITY:
+            if self.grants is not None:
+                raise ValueError("a municipality scope limits municipalities only: give it no grants")
+            if not self.municipalities:
+                raise ValueError("a municipality scope needs at least one municipality")
+        else:
+            if self.municipalities is not None:
+                raise ValueError("a funder scope limits grants only: give it no municipalities")
+            if not self.grants:
+                raise ValueError("a funder scope needs at least one grant")
+
+    @property
+    def key(self) -> str:
+        """A stable text naming the scope exactly: part of every cache key, and `from_key` reads it back."""
+        return json.dumps([self.role, self.municipalities, self.grants], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_key(cls, key: str) -> Scope:
+        role, municipalities, grants = json.loads(key)
+        return cls(
+            role,
+            None if municipalities is None else tuple(municipalities),
+            None if grants is None else tuple(grants),
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return self.municipalities is None and self.grants is None
+
+
+REGION = Scope(REGIONAL)
+
+
+# --- The roles file ---------------------------------------------------------------------------
+
+
+class RolesError(Exception):
+    """The roles file is missing or malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `[[access]]` entry: whom it matches and the scope it gives."""
+
+    scope: Scope
+    emails: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    provider: str | None = None  # only logins through this [auth.<provider>] match
+
+
+@dataclass(frozen=True)
+class Roles:
+    rules: tuple[Rule, ...] = ()
+    group_claims: tuple[str, ...] = ("roles", "groups")
+    email_claims: tuple[str, ...] = ("email",)
+    contact: str = ""
+    path: str = ""
+
+
+def roles_path() -> Path:
+    """The roles file: `IPS_ROLES_FILE`, else `roles.toml` in the repository root."""
+    return Path(os.environ.get("IPS_ROLES_FILE") or DEFAULT_ROLES_FILE)
+
+
+def _texts(value, where: str, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RolesError(f"{where}: {what} must be a list of non-empty texts")
+    return tuple(v.strip() for v in value)
+
+
+ENTRY_KEYS = {"role", "emails", "groups", "municipalities", "grants", "provider", "name"}
+
+
+def _rule(entry, where: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise RolesError(f"{where}: must be a table")
+    unknown = set(entry) - ENTRY_KEYS
+    if unknown:
+        raise RolesError(f"{where}: unknown keys {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(ENTRY_KEYS))})")
+    role = entry.get("role")
+    if role not in ROLES:
+        raise RolesError(f"{where}: role must be one of {', '.join(ROLES)}, not {role!r}")
+    municipalities = entry.get("municipalities")
+    if municipalities is not None and (
+        not isinstance(municipalities, list) or not all(isinstance(m, int) and not isinstance(m, bool) for m in municipalities)
+    ):
+        raise RolesError(f"{where}: municipalities must be a list of municipality codes (integers, e.g. [630])")
+    grants = entry.get("grants")
+    grants = None if grants is None else _texts(grants, where, "grants")
+    try:
+        scope = Scope(role, None if municipalities is None else tuple(municipalities), grants)
+    except ValueError as exc:
+        raise RolesError(f"{where}: {exc}") from None
+    emails = frozenset(e.lower() for e in _texts(entry.get("emails", []), where, "emails"))
+    groups = frozenset(_texts(entry.get("groups", []), where, "groups"))
+    if not emails and not groups:
+        raise RolesError(f"{where}: give emails or groups, or the entry matches no one")
+    provider = entry.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider):
+        raise RolesError(f"{where}: provider must be the name of an [auth.<provider>] section")
+    return Rule(scope, emails, groups, provider)
+
+
+def parse_roles(text: str, path: str = "roles.toml") -> Roles:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RolesError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(doc) - {"access", "group_claims", "email_claims", "contact"}
+    if unknown:
+        raise RolesError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+    entries = doc.get("access", [])
+    if not isinstance(entries, list):
+        raise RolesError(f"{path}: access must be an array of tables ([[access]])")
+    rules = tuple(_rule(entry, f"{path}, [[access]] no. {i + 1}") for i, entry in enumerate(entries))
+    contact = doc.get("contact", "")
+    if not isinstance(contact, str):
+        raise RolesError(f"{path}: contact must be a text")
+    return Roles(
+        rules=rules,
+        group_claims=_texts(doc.get("group_claims", list(Roles.group_claims)), path, "group_claims"),
+        email_claims=_texts(doc.get("email_claims", list(Roles.email_claims)), path, "email_claims"),
+        contact=contact,
+        path=path,
+    )
+
+
+def load_roles(path: str | os.PathLike | None = None) -> Roles:
+    """The roles file at `path` (default `roles_path()`); RolesError when missing or malformed."""
+    path = Path(path) if path is not None else roles_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RolesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return parse_roles(text, str(path))
+
+
+# --- Who the user is ----------------------------------------------------------------------------
+
+
+def _values(claim) -> Iterable[str]:
+    if isinstance(claim, str):
+        return [claim]
+    if isinstance(claim, list | tuple):
+        return [v for v in claim if isinstance(v, str)]
+    return []
+
+
+def user_emails(user: Mapping, roles: Roles) -> set[str]:
+    """The user's email addresses, lower case; none when the provider says they are not verified."""
+    if user.get("email_verified") is False or str(user.get("email_verified")).lower() == "false":
+        return set()
+    return {v.strip().lower() for c in roles.email_claims for v in _values(user.get(c)) if v.strip()}
+
+
+def user_groups(user: Mapping, roles: Roles) -> set[str]:
+    return {v for c in roles.group_claims for v in _values(user.get(c))}
+
+
+def matching_rules(user: Mapping, roles: Roles) -> list[Rule]:
+    emails, groups = user_emails(user, roles), user_groups(user, roles)
+    provider = user.get("provider")
+    return [
+        r
+        for r in roles.rules
+        if (r.provider is None or r.provider == provider) and (r.emails & emails or r.groups & groups)
+    ]
+
+
+def scope_for(user: Mapping, roles: Roles) -> Scope | None:
+    """The scope of a logged-in user (the claims `st.user` holds), or None: no access.
+
+    Entries of the same role add up (a user in the Vejle and the Odense group sees both);
+    a regional entry wins over any other, as it sees all of it anyway. A municipality entry
+    and a funder entry together cannot be one scope: that user gets no access until the
+    roles file says which one is meant.
+    """
+    matched = matching_rules(user, roles)
+    if not matched:
+        return None
+    kinds = {r.scope.role for r in matched}
+    if REGIONAL in kinds:
+        return REGION
+    if kinds == {MUNICIPALITY}:
+        return Scope(MUNICIPALITY, municipalities=tuple(m for r in matched for m in r.scope.municipalities))
+    if kinds == {FUNDER}:
+        return Scope(FUNDER, grants=tuple(g for r in matched for g in r.scope.grants))
+    log.warning("a user matches both municipality and funder entries of %s; no access given", roles.path)
+    return None
+
+
+def display_name(user: Mapping) -> str:
+    """How the user is named on the page: name, else email, else the subject."""
+    for claim in ("name", "email", "preferred_username", "sub"):
+        value = user.get(claim)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def describe(scope: Scope, municipality_names: Mapping[int, str], grant_titles: Mapping[str, str]) -> str:
+    """The scope in Danish, e.g. 'Kommune: Vejle' or 'Bevillingsgiver: Udbredelse af IPS i …'."""
+    if scope.role == REGIONAL:
+        return "Region: alle kommuner og bevillinger"
+    if scope.role == MUNICIPALITY:
+        names = [municipality_names.get(m, str(m)) for m in scope.municipalities]
+        return ("Kommune: " if len(names) == 1 else "Kommuner: ") + ", ".join(names)
+    titles = [grant_titles.get(g, g) for g in scope.grants]
+    return ("Bevilling: " if len(titles) == 1 else "Bevillinger: ") + ", ".join(titles)
+
+
+# --- The one figure outside a municipality's scope ----------------------------------------------
+
+# Rates only: no person counts of other municipalities leave here.
+COMPARISON_FIGURES = ("placement_rate", "placement_rate_low", "placement_rate_high", "job_rate", "education_rate")
+
+
+def comparison_rates(
+    extract,
+    start: dt.date,
+    end: dt.date,
+    filters: kpis.Filters = outcomes.EVERYONE,
+    min_count: int | None = None,
+) -> pd.DataFrame:
+    """The region and every municipality side by side, as rates only, for the Kommuner page.
+
+    Exactly the rates of `outcomes.municipality_table` (so they equal what a regional user sees),
+    without any count. Rows: the region (municipality_code null) first, then each municipality, with
+    `status` and `is_started`. Given the whole extract by `ui.comparison_rates`, this is the only way
+    a municipality user sees figures of other municipalities.
+    """
+    table = outcomes.municipality_table(extract, start, end, filters, min_count)
+    return table[["municipality_code", "municipality", "status", "is_started", *COMPARISON_FIGURES]].reset_index(
+        drop=True
+    )
+

@@ -1,0 +1,161 @@
+"""Prepared copies of the join-heavy views, so a question reads a few Parquet files and joins nothing.
+
+`courses`, `counting_placements` and `placed_spans` (queries/base/) join participants and placements
+on participant_id, and a page asks several questions per rerun: joined again for each, a million
+courses cost seconds. `use` writes each view once per extract version (and scope) as Parquet into
+a cache folder and points the view of the same name at those files. The SQL in queries/base stays
+the one definition; the files are only its result, kept until the data change.
+
+The files are split by the year a row stops counting for a period (a course's exit, a placement's
+end; open ones last), so a question about recent periods opens only recent files: DuckDB skips the
+courses that ended years ago by the files' statistics. Small extracts are not prepared (their views
+are fast as they are): fewer than `IPS_PREPARE_MIN_COURSES` courses (default 100,000).
+
+Where: `IPS_CACHE_DIR`, else `$XDG_CACHE_HOME/ipsdash` or `~/.cache/ipsdash`, made readable by the
+owner only (the copies are person-level rows, as the extract is). One folder per data version and
+scope, written under a temporary name and renamed when complete, so two processes that prepare at
+once never see half a folder; the least recently used folders beyond `KEEP` are removed.
+
+    >>> use(con, "/srv/ips", "3f2a…", None)  # doctest: +SKIP
+    PosixPath('/root/.cache/ipsdash/5d41402abc4b2a76b9719d91')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+# View → the date column whose year splits its files (null: not ended, in the last file). Built in
+# this order: courses and placed_spans read counting_placements, so they read its prepared copy.
+VIEWS = {
+    "counting_placements": "end_date",
+    "courses": "exit_date",
+    "placed_spans": "exit_date",
+}
+# Rows per Parquet row group: small enough that a single municipality's or year's rows skip well.
+ROW_GROUP_ROWS = 65_536
+DEFAULT_MIN_COURSES = 100_000
+KEEP = 4  # prepared folders kept in the cache, most recently used first
+# While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
+# preparing 20 million courses fits beside the app.
+BUILD_MEMORY_LIMIT = "2GB"
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("IPS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ipsdash"
+
+
+def min_courses() -> int:
+    value = os.environ.get("IPS_PREPARE_MIN_COURSES", "")
+    return int(value) if value.strip().isdigit() else DEFAULT_MIN_COURSES
+
+
+def folder(location: str, version: str, scope_key: str | None) -> Path:
+    """The cache folder of one data version seen through one scope (None: every row)."""
+    name = hashlib.sha256(f"{location}\0{version}\0{scope_key or ''}".encode()).hexdigest()[:24]
+    return cache_root() / name
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files(path: Path, view: str) -> list[str]:
+    return sorted(str(p) for p in (path / view).glob("*/*.parquet"))
+
+
+def _point_views(con: duckdb.DuckDBPyConnection, path: Path, views) -> None:
+    for view in views:
+        files = _files(path, view)
+        if not files:  # an empty view wrote no file; the view as defined is empty as well
+            continue
+        file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
+        con.execute(f"create or replace view {view} as select * from read_parquet({file_list})")
+
+
+def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Write every view of VIEWS into `target` (a fresh folder), pointing each view at its copy."""
+    old_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = {_literal(BUILD_MEMORY_LIMIT)}")
+    # Spilled blocks go beside the cache, one folder per process (DuckDB cannot move it once used;
+    # _tidy removes it a day later). Its default would be .tmp in the working directory.
+    spill = target.parent / f".spill-{os.getpid()}"
+    con.execute(f"set temp_directory = {_literal(str(spill))}")
+    try:
+        for view, column in VIEWS.items():
+            # The partition column is written as the folder name (year=2024), not into the files.
+            con.execute(
+                f"copy (select *, coalesce(year({column}), 9999) as year from {view})\n"
+                f"to {_literal(str(target / view))}\n"
+                f"(format parquet, partition_by (year), row_group_size {ROW_GROUP_ROWS}, compression zstd)"
+            )
+            _point_views(con, target, [view])
+    finally:
+        con.execute(f"set memory_limit = {_literal(old_limit)}")
+
+
+def _tidy(root: Path, keep: Path) -> None:
+    """Remove prepared folders beyond the KEEP most recently used (and leftovers of failed builds)."""
+    entries = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    stale_tmp = time.time() - 24 * 3600
+    for index, entry in enumerate(entries):
+        if entry.name.startswith(".") and entry.stat().st_mtime > stale_tmp:
+            continue  # another process may be writing it right now
+        if entry.name.startswith(".") or index >= KEEP - 1:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: str | None) -> Path | None:
+    """Point the views of VIEWS at their prepared copies, writing them first if need be.
+
+    Returns the folder, or None when the extract is small or the cache cannot be written (the views
+    then stay as defined: slower, never different).
+    """
+    if con.execute("select count(*) from participants").fetchone()[0] < min_courses():
+        return None
+    target = folder(location, version, scope_key)
+    try:
+        if target.is_dir():
+            os.utime(target)  # most recently used
+            _point_views(con, target, VIEWS)
+            return target
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        partial.mkdir(mode=0o700)
+        try:
+            _build(con, partial)
+            try:
+                os.rename(partial, target)
+            except OSError:  # another process finished first: its copy is as good
+                shutil.rmtree(partial, ignore_errors=True)
+            _point_views(con, target, VIEWS)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        with contextlib.suppress(OSError):
+            _tidy(target.parent, target)
+        return target
+    except (OSError, duckdb.Error) as exc:
+        log.warning("could not prepare %s in %s (%s); querying the extract as it is", location, target, exc)
+        # A half-done build may have pointed some views at files of the removed folder.
+        for path in sorted(Path(__file__).resolve().parent.parent.glob("queries/base/*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        return None

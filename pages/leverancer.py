@@ -1,0 +1,58 @@
+"""Leverancer: how current each municipality's data are, who is late, what was delivered, and the check."""
+
+import streamlit as st
+
+from ipsdash import catalog, deliver, fmt, texts, ui
+
+sel = ui.selection()
+ui.page_header("Leverancer")
+st.caption(texts.DELIVERIES_INTRO)
+
+_, as_of = ui.call(catalog.span)
+fresh = ui.call(deliver.freshness, sel.filters.municipalities)
+problems = ui.call(deliver.check_current)
+log = deliver.history()
+where = deliver.state()
+late = deliver.late_municipalities(fresh)
+
+cards = st.columns(3)
+cards[0].metric("Forsinkede kommuner", fmt.number(len(late)), help=texts.definition("delivery_status"), border=True)
+cards[1].metric(
+    texts.label("contract_check"), deliver.check_text(problems), help=texts.definition("contract_check"), border=True
+)
+cards[2].metric(
+    texts.label("last_delivery"), deliver.last_delivery_day(log), help=texts.definition("last_delivery"), border=True
+)
+st.caption(deliver.status_line(where, log, as_of))
+
+st.subheader("Nyeste data pr. kommune")
+if notice := deliver.late_notice(fresh, as_of):
+    st.warning(notice, icon=":material/schedule:")
+ui.show_table(deliver.freshness_view(fresh), emphasise=fresh["delivery_status"] == "Forsinket", text_columns=2)
+
+st.subheader("Leverancelog")
+if where.stray:
+    st.warning(texts.STRAY_TABLES.format(tables=", ".join(where.stray)), icon=":material/warning:")
+if log.empty:
+    st.info(texts.NO_DELIVERIES, icon=":material/info:")
+else:
+    st.dataframe(
+        deliver.history_view(log),
+        hide_index=True,
+        width="stretch",
+        height=min(35 * (len(log) + 1) + 3, 420),
+        column_config={"Rækker": st.column_config.TextColumn("Rækker", alignment="right")},
+    )
+
+st.subheader("Seneste kontrol")
+if problems.empty:
+    st.success(texts.CHECK_PASSED, icon=":material/check_circle:")
+else:
+    st.error(texts.CHECK_FAILED.format(n=len(problems)), icon=":material/error:")
+    st.dataframe(problems[["text"]].rename(columns={"text": "Fejl"}), hide_index=True, width="stretch")
+
+with st.expander("Sådan leverer en kommune data"):
+    st.markdown(texts.HOW_TO_DELIVER)
+
+ui.downloads("leverancer", {"Nyeste data pr. kommune": fresh, "Leverancelog": log})
+ui.definitions(["newest_data", "days_behind", "delivery_status", "extract_date", "last_delivery", "contract_check"])

@@ -1,0 +1,267 @@
+"""ipsdash/outcomes.py on hand-made courses, with the answers worked out by hand.
+
+The period is the first quarter of 2024, [2024-01-01, 2024-03-31], as in test_kpis.py.
+"""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from ipsdash import data, kpis, outcomes, stats
+from tests.builders import base_tables, course, placement, write_extract
+
+Q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+
+# --- Hours per week ---------------------------------------------------------------------
+# Every course is enrolled before the quarter; each name says which band it must land in.
+HOURS_COURSES = [
+    course("under10_9_99", "2023-01-01", "2023-02-01"),
+    course("b10_exactly_10", "2023-01-01", "2023-02-01", variant="IPS+"),
+    course("b10_19_99", "2023-01-01", "2023-02-01", variant="IPS+"),
+    course("b20_exactly_20", "2023-01-01", "2023-02-01"),
+    course("b20_29_5", "2023-01-01", "2023-02-01"),
+    course("b30_exactly_30", "2023-01-01", "2023-02-01", variant="IPS+"),
+    course("b30_exactly_37_full_time", "2023-01-01", "2023-02-01", variant="IPS+"),
+    course("over37_37_5", "2023-01-01", "2023-02-01", variant="IPS+"),
+    course("unknown_no_hours", "2023-01-01", "2023-02-01"),
+    # Two jobs in the quarter: the one started last (12 h, in March) decides, not the 35 h one.
+    course("b10_latest_of_two", "2023-01-01", "2023-02-01", variant="IPS+"),
+    # Two jobs starting the same day: the one with more hours.
+    course("b30_same_day_tie", "2023-01-01", "2023-02-01", variant="IPS+"),
+    # Never in a band:
+    course("no_education_only", "2023-01-01", "2023-02-01"),
+    course("no_job_before_enrollment", "2023-01-01", "2023-12-01"),
+    course("no_job_ended_before_period", "2023-01-01", "2023-02-01"),
+    course("no_job_after_period", "2023-01-01", "2023-02-01"),
+    course("no_exited_before_period", "2023-01-01", "2023-02-01", "2023-12-31"),
+    course("no_job_after_exit", "2023-01-01", "2023-02-01", "2024-02-10"),
+    course("no_other_target_group", "2023-01-01", "2023-02-01", target_group="misbrug"),
+]
+
+HOURS_PLACEMENTS = [
+    placement("under10_9_99", "2023-06-01", hours=9.99),
+    placement("b10_exactly_10", "2023-06-01", hours=10.0),
+    placement("b10_19_99", "2024-01-15", hours=19.99),
+    placement("b20_exactly_20", "2023-06-01", hours=20.0),
+    placement("b20_29_5", "2023-06-01", "2024-01-01", hours=29.5),  # ends on the quarter's first day: counts
+    placement("b30_exactly_30", "2024-03-31", hours=30.0),  # starts on the last day: counts
+    placement("b30_exactly_37_full_time", "2023-06-01", hours=37.0),
+    placement("over37_37_5", "2023-06-01", hours=37.5),
+    placement("unknown_no_hours", "2023-06-01", hours=None),
+    placement("b10_latest_of_two", "2023-06-01", hours=35.0),
+    placement("b10_latest_of_two", "2024-03-01", hours=12.0),
+    placement("b30_same_day_tie", "2024-02-01", hours=8.0),
+    placement("b30_same_day_tie", "2024-02-01", hours=32.0),
+    placement("no_education_only", "2024-01-10", kind="uddannelse"),
+    placement("no_job_before_enrollment", "2023-11-01", hours=25.0),
+    placement("no_job_ended_before_period", "2023-03-01", "2023-12-31", hours=25.0),
+    placement("no_job_after_period", "2024-04-01", hours=25.0),
+    placement("no_exited_before_period", "2023-06-01", hours=25.0),
+    placement("no_job_after_exit", "2024-03-01", hours=25.0),
+    placement("no_other_target_group", "2024-01-10", hours=25.0),
+]
+
+# By hand, from the names above.
+HOURS_EXPECTED = {"under_10": 1, "10_19": 3, "20_29": 2, "30_37": 3, "over_37": 1, "unknown": 1}
+
+
+@pytest.fixture(scope="module")
+def hours_extract(tmp_path_factory):
+    tables = base_tables()
+    tables["participants"] = HOURS_COURSES
+    tables["placements"] = HOURS_PLACEMENTS
+    return data.open_extract(str(write_extract(tmp_path_factory.mktemp("hours"), tables)))
+
+
+PSYKIATRI = kpis.Filters(target_group="psykiatri")
+
+
+def test_hours_bands_at_their_edges(hours_extract):
+    raw = outcomes.hours_raw(hours_extract, *Q1, PSYKIATRI)
+    assert dict(zip(raw["band"], raw["courses"])) == HOURS_EXPECTED
+    assert list(raw["label"]) == list(outcomes.HOURS_BANDS.values())
+
+
+def test_hours_bands_add_up_to_the_job_rates_numerator(hours_extract):
+    # Each course in job once, so the bands are the parts of placed_job: one more reason to protect them together.
+    raw = outcomes.hours_raw(hours_extract, *Q1, PSYKIATRI)
+    kpi = kpis.kpi_raw(hours_extract, *Q1, filters=PSYKIATRI).iloc[0]
+    assert raw["courses"].sum() == kpi["placed_job"] == 11
+
+
+def test_hours_follow_the_filters(hours_extract):
+    raw = outcomes.hours_raw(hours_extract, *Q1, kpis.Filters(target_group="misbrug"))
+    assert dict(zip(raw["band"], raw["courses"])) == {b: int(b == "20_29") for b in outcomes.HOURS_BANDS}
+
+
+def test_hours_are_protected_as_parts_of_a_total(hours_extract):
+    # Threshold 3: bands 1, 3, 2, 3, 1, 1. Small: under_10, 20_29, over_37, unknown (four cells adding to 5,
+    # so no secondary cell is needed); 3 and 3 are shown.
+    out = outcomes.hours_table(hours_extract, *Q1, PSYKIATRI, min_count=3)
+    assert list(out["courses"]) == ["<3", 3, "<3", 3, "<3", "<3"]
+    # Threshold 2: only the ones are small (three cells adding to 3 >= 2): shown as "<2", the rest as counted.
+    out = outcomes.hours_table(hours_extract, *Q1, PSYKIATRI, min_count=2)
+    assert list(out["courses"]) == ["<2", 3, 2, 3, "<2", "<2"]
+
+
+def test_a_lone_small_band_takes_another_with_it(hours_extract):
+    # IPS+ courses: 10-19 three (10, 19.99, 12), 30-37 three (30, 37, 32), over 37 one; no unknown band.
+    # Threshold 3: the lone 1 would come back from the total (the job rate's numerator), so the
+    # smallest shown band, the first 3, is hidden with it (None: hidden to protect another figure).
+    out = outcomes.hours_table(hours_extract, *Q1, kpis.Filters(variant="IPS+"), min_count=3)
+    assert list(out["band"]) == ["under_10", "10_19", "20_29", "30_37", "over_37"]
+    assert list(out["courses"]) == [0, None, 0, 3, "<3"]
+
+
+def test_no_unknown_band_when_every_job_has_hours(hours_extract):
+    out = outcomes.hours_table(hours_extract, *Q1, kpis.Filters(target_group="misbrug"), min_count=0)
+    assert "unknown" not in set(out["band"])
+    assert list(out["courses"]) == [0, 0, 1, 0, 0]
+
+
+# --- Funnel limits -----------------------------------------------------------------------
+
+
+def test_funnel_limits_by_hand():
+    # Worked with z rounded to 1.96 (3.0902), so to 1e-5.
+    # p0 = 0.4, n = 100, z = 1.96: z² = 3.8415; denominator 1 + 3.8415/100 = 1.038415;
+    # centre (0.4 + 3.8415/200) / 1.038415 = 0.403699;
+    # half 1.96 · sqrt(0.24/100 + 3.8415/40000) / 1.038415 = 1.96 · 0.049960 / 1.038415 = 0.094300.
+    low, high = stats.funnel_limits(0.4, 100, stats.Z95)
+    assert (float(low), float(high)) == pytest.approx((0.309399, 0.497999), abs=1e-5)
+    # z = 3.0902 (99.8 %): z² = 9.5495; denominator 1.095495; centre 0.4477475 / 1.095495 = 0.408718;
+    # half 3.0902 · sqrt(0.0024 + 0.00023874) / 1.095495 = 0.144901.
+    low, high = stats.funnel_limits(0.4, 100, stats.Z998)
+    assert (float(low), float(high)) == pytest.approx((0.263817, 0.553619), abs=1e-5)
+
+
+def test_funnel_limits_narrow_as_n_grows_and_stay_in_0_1():
+    low, high = stats.funnel_limits(0.4, [5, 20, 100, 1000], stats.Z998)
+    assert all(a > b for a, b in itertools.pairwise(high)) and all(a < b for a, b in itertools.pairwise(low))
+    assert low.min() >= 0 and high.max() <= 1
+    # n = 20 by hand: denominator 1.192074, centre 0.416113, half 0.197310 (z = 1.96).
+    low, high = stats.funnel_limits(0.4, 20, stats.Z95)
+    assert (float(low), float(high)) == pytest.approx((0.218803, 0.613423), abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        (0.60, "high_998"),  # above 0.553619
+        (0.52, "high_95"),  # between 0.497999 and 0.553619
+        (0.497, "inside"),  # just under the 95 % limit
+        (0.40, "inside"),
+        (0.30, "low_95"),  # between 0.263817 and 0.309399
+        (0.25, "low_998"),  # under 0.263817
+    ],
+)
+def test_funnel_position_at_n_100(rate, expected):
+    assert outcomes.funnel_position(rate, 100, 0.4) == expected
+
+
+# --- Municipalities side by side ------------------------------------------------------------
+# Vejle 20 active (10 placed), Kolding 30 (9), Fredericia 12 (6), Odense 3 (1), Svendborg planned
+# with none, Assens starting after the quarter with none. Region: 26 of 65 = 40 %.
+SIZES = {630: (20, 10), 621: (30, 9), 607: (12, 6), 461: (3, 1)}
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    tables = base_tables()
+    tables["municipalities"] += [
+        {"municipality_code": 621, "name": "Kolding", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
+        {"municipality_code": 607, "name": "Fredericia", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
+        {"municipality_code": 461, "name": "Odense", "region": "Syddanmark", "ips_start": dt.date(2019, 1, 1)},
+        {"municipality_code": 479, "name": "Svendborg", "region": "Syddanmark", "ips_start": None},
+        {"municipality_code": 420, "name": "Assens", "region": "Syddanmark", "ips_start": dt.date(2024, 9, 1)},
+    ]
+    people, jobs = [], []
+    for code, (active, placed) in SIZES.items():
+        for i in range(active):
+            pid = f"m{code}_{i}"
+            people.append(course(pid, "2023-05-01", "2023-06-01", municipality_code=code))
+            if i < placed:
+                jobs.append(placement(pid, "2024-02-01"))
+    tables["participants"] = people
+    tables["placements"] = jobs
+    return data.open_extract(str(write_extract(tmp_path_factory.mktemp("region"), tables)))
+
+
+def test_municipality_table_has_the_region_first_and_planned_without_zeros(region):
+    t = outcomes.municipality_table(region, *Q1, min_count=5)
+    assert t.iloc[0]["municipality"] == outcomes.REGION and t.iloc[0]["active_in_period"] == 65
+    assert t.iloc[0]["placement_rate"] == pytest.approx(0.4)
+    rows = t.set_index("municipality")
+    assert rows.loc["Svendborg", "status"] == "Planlagt"
+    assert all(rows.loc["Svendborg", k] is None for k in kpis.FIGURES)
+    # Assens has not started by the period's end: its zeros are true zeros, and its status says so.
+    assert rows.loc["Assens", "status"] == "Starter 01.09.2024" and rows.loc["Assens", "active_in_period"] == 0
+    assert rows.loc["Vejle", "status"] == "Siden 01.01.2019" and bool(rows.loc["Vejle", "is_started"])
+
+
+def test_municipality_table_ignores_the_municipality_filter(region):
+    everyone = outcomes.municipality_table(region, *Q1, min_count=5)
+    chosen = outcomes.municipality_table(region, *Q1, kpis.Filters(municipalities=(630,)), min_count=5)
+    assert everyone.astype(str).equals(chosen.astype(str))
+
+
+def test_funnel_points_hidden_and_planned(region):
+    f = outcomes.funnel(region, *Q1, min_count=5)
+    assert f.region_rate == pytest.approx(26 / 65)
+    # Odense's 3 active and 1 placed are small; Fredericia (the next smallest) is hidden with it.
+    assert f.hidden == ("Odense", "Fredericia")
+    assert f.planned == ("Svendborg",)
+    assert f.without_courses == ("Assens",)
+    points = f.points.set_index("municipality")
+    assert sorted(points.index) == ["Kolding", "Vejle"]
+    # Vejle 0.5 at n = 20 is under the 95 % limit 0.613423; Kolding 0.3 at n = 30 over the lower 0.245902.
+    assert points.loc["Vejle", "position"] == "inside" and points.loc["Kolding", "position"] == "inside"
+    assert points.loc["Vejle", "placement_rate"] == pytest.approx(0.5)
+    # The limits start at the threshold and go past the largest municipality.
+    assert f.limits["n"].min() == 5 and f.limits["n"].max() >= 30
+    summary = outcomes.funnel_summary(f)
+    assert "inden for 95 %-grænserne" in summary and "Odense, Fredericia" in summary and "Svendborg" in summary
+
+
+def test_changes_only_where_both_figures_are_shown(region):
+    # The quarter before: nobody placed yet (placements start in February 2024), everyone active.
+    out = outcomes.changes(region, *Q1, dt.date(2023, 10, 1), dt.date(2023, 12, 31), min_count=5).set_index(
+        "municipality"
+    )
+    assert out.loc["Vejle", "placement_rate_change"] == pytest.approx(0.5)
+    assert out.loc["Hele regionen", "placement_rate_change"] == pytest.approx(0.4)
+    # Odense: rate hidden now, so no change.
+    assert out["placement_rate_change"].isna()["Odense"]
+    assert "Svendborg" not in out.index  # planned, nothing in either period
+
+
+def test_monthly_by_municipality_is_kpi_table_per_municipality(region):
+    df = outcomes.monthly_by_municipality(region, *Q1, min_count=5)
+    assert list(dict.fromkeys(df["municipality"])) == ["Odense", "Fredericia", "Kolding", "Vejle"]
+    for code in SIZES:
+        mine = df[df["municipality_code"] == code].drop(columns=["municipality_code", "municipality"])
+        theirs = kpis.kpi_table(region, *Q1, by="month", filters=kpis.Filters(municipalities=(code,)), min_count=5)
+        assert mine.reset_index(drop=True).astype(str).equals(theirs.astype(str))
+
+
+def test_not_started_names_the_municipalities(region):
+    assert outcomes.not_started(region, Q1[1]) == (None, False)
+    assert outcomes.not_started(region, Q1[1], kpis.Filters(municipalities=(630,))) == (None, False)
+    text, nothing = outcomes.not_started(region, Q1[1], kpis.Filters(municipalities=(479,)))
+    assert "Svendborg (planlagt)" in text and "ingen resultater" in text and nothing
+    text, nothing = outcomes.not_started(region, Q1[1], kpis.Filters(municipalities=(420, 630)))
+    assert "Assens (starter 1. september 2024)" in text and "øvrige" in text and not nothing
+
+
+def test_quarters_start():
+    assert outcomes.quarters_start(dt.date(2026, 1, 1), dt.date(2026, 3, 31)) == dt.date(2024, 4, 1)
+    assert outcomes.quarters_start(dt.date(2020, 2, 14), dt.date(2026, 3, 31)) == dt.date(2020, 1, 1)
+
+
+def test_every_reference_has_a_source_and_is_a_share():
+    keys = {s.key for s in outcomes.SOURCES}
+    assert {r.source for r in outcomes.REFERENCES} == keys
+    assert all(0 < r.value < 1 for r in outcomes.REFERENCES)
+    table = outcomes.references_table()
+    assert len(table) == len(outcomes.REFERENCES) and table["citation"].str.len().min() > 20
