@@ -10,8 +10,8 @@ forged URL cannot widen it, and the safe default without login.
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
