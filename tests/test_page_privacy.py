@@ -1,0 +1,93 @@
+"""What reaches the browser: no page shows or ships a person count from 1 to threshold - 1.
+
+Every page runs under AppTest across random filter combinations that favour the small
+municipalities of the demo extract. Checked: the cards, every table sent (st.dataframe's data),
+and every Plotly figure's JSON — its data, not only what is drawn (hover texts and custom data
+included), since Plotly ships all of it to the browser.
+"""
+
+import json
+import random
+import re
+
+import pytest
+
+from ipsdash import privacy
+from tests.apptest import app
+
+PAGES = ["pages/overblik.py", "pages/venteliste.py", "pages/job.py", "pages/bevillinger.py", "pages/kommuner.py",
+         "pages/kvalitet.py", "pages/om.py"]
+SMALL = ["Assens", "Sønderborg", "Nordfyns", "Billund"]
+PERIODS = ["Seneste 12 måneder", "I år", "Sidste år", "3. kvt. 2026", "1. kvt. 2026"]
+GROUPS = [None, "Psykisk lidelse", "Misbrug"]
+VARIANTS = [None, "IPS+ (med kognitiv og social træning)"]
+
+# Traces and columns that count staff, scores or money, not persons in treatment.
+NOT_PERSONS = re.compile(r"konsulent|årsværk|score|fidelitet|kr\.|budget|forbrug|beløb|uddannelse af konsulenter",
+                         re.IGNORECASE)
+COUNT_WORDS = re.compile(r"forløb|henvis|venteliste|afslut|opstart|starter|i job|i uddannelse|antal|personer",
+                         re.IGNORECASE)
+
+
+def small(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+        and 1 <= value < privacy.DEFAULT_THRESHOLD
+
+
+def count_traces(spec: dict):
+    """Traces whose values are whole numbers and not about staff, scores or money: person counts."""
+    for trace in spec.get("data", []):
+        name = f"{trace.get('name', '')} {trace.get('hovertemplate', '')} {trace.get('legendgroup', '')}"
+        if NOT_PERSONS.search(name):
+            continue
+        for axis in ("y", "x"):
+            values = trace.get(axis)
+            if not isinstance(values, list) or not values:
+                continue
+            numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if numbers and all(float(v).is_integer() for v in numbers) and max(numbers) > 1:
+                yield trace.get("name"), axis, numbers
+
+
+def texts_in(spec: dict):
+    for trace in spec.get("data", []):
+        for key in ("text", "hovertext", "customdata"):
+            values = trace.get(key)
+            if isinstance(values, list):
+                yield from (json.dumps(v, ensure_ascii=False) for v in values)
+
+
+def combos(n: int, seed: int):
+    rng = random.Random(seed)
+    for _ in range(n):
+        query = {"periode": rng.choice(PERIODS), "kommune": rng.sample(SMALL, rng.randint(1, 2))}
+        if g := rng.choice(GROUPS):
+            query["maalgruppe"] = g
+        if v := rng.choice(VARIANTS):
+            query["variant"] = v
+        yield query
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_small_count_reaches_the_browser(page):
+    for query in combos(3, seed=hash(page) % 1000):
+        at = app(page, **query)
+        where = (page, query)
+        for m in at.metric:
+            if COUNT_WORDS.search(m.label) and not NOT_PERSONS.search(m.label):
+                assert not re.fullmatch(r"[1-4]", m.value.strip()), (where, m.label, m.value)
+        for frame in at.dataframe:
+            df = frame.value
+            for col in df.columns:
+                if COUNT_WORDS.search(str(col)) and not NOT_PERSONS.search(str(col)):
+                    values = [v for v in df[col].tolist() if small(v) or (isinstance(v, str) and re.fullmatch(r"[1-4]", v))]
+                    assert not values, (where, col, values)
+        for chart in at.get("plotly_chart"):
+            spec = json.loads(chart.proto.spec)
+            for name, axis, numbers in count_traces(spec):
+                if "skjult" in str(name) and set(numbers) == {privacy.DEFAULT_THRESHOLD - 1}:
+                    continue  # hidden bars all drawn at one placeholder height: it carries nothing
+                assert not [v for v in numbers if small(v)], (where, name, axis, numbers)
+            for text in texts_in(spec):
+                # A hover text may say "<5"; it may not carry a bare small count as a person count.
+                assert not re.search(r"(^|[^\d,.<])[1-4] (forløb|personer|henvisninger)", text), (where, text)
