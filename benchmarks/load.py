@@ -66,16 +66,18 @@ window.__ipsRuns = [];
   }).observe(app, {attributes: true, attributeFilter: [attr], attributeOldValue: true});
 })();
 """
-# The time the first run after t0 finished: a "running" after t0 followed by "notRunning"; else null.
+# The time the first run after t0 finished: the first change of state to "notRunning" after t0
+# (no run is under way at t0: every change waits for the one before); else null.
 IDLE_AFTER = """(t0) => {
-  let ran = false;
   for (const [state, t] of window.__ipsRuns) {
-    if (t < t0) continue;
-    if (state === 'running') ran = true;
-    else if (ran && state === 'notRunning') return t;
+    if (t >= t0 && state === 'notRunning') return t;
   }
   return null;
 }"""
+STATE_NOW = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')"""
+# Websocket frames from the server to each page (time.monotonic()): a run so quick that React
+# never drew "running" leaves no change of state, but its messages still arrive.
+FRAMES: dict[int, list[float]] = {}
 
 
 @dataclass
@@ -119,12 +121,21 @@ def prepare_data(folder: Path) -> Path:
     return root
 
 
-async def timed(page, action) -> float:
+async def timed(page, action, timeout: float = 60.0) -> float:
     """Seconds from just before `action` (an awaitable factory) until the rerun it causes has finished."""
-    t0 = await page.evaluate("performance.now()")
+    t0_page = await page.evaluate("performance.now()")
+    t0 = time.monotonic()
     await action()
-    handle = await page.wait_for_function(IDLE_AFTER, arg=t0, timeout=60_000, polling=25)
-    return (await handle.json_value() - t0) / 1000
+    frames = FRAMES.setdefault(id(page), [])
+    while time.monotonic() < t0 + timeout:
+        done = await page.evaluate(IDLE_AFTER, t0_page)
+        if done is not None:
+            return (done - t0_page) / 1000
+        after = [f for f in frames if f > t0]
+        if after and time.monotonic() - after[-1] > 0.5 and await page.evaluate(STATE_NOW) == "notRunning":
+            return after[-1] - t0  # the run's messages came and went; the state never showed "running"
+        await asyncio.sleep(0.025)
+    raise TimeoutError(f"no rerun finished within {timeout:.0f} s")
 
 
 async def pick_option(page, key: str, option: str) -> float:
@@ -165,28 +176,42 @@ async def remove_municipality(page) -> float:
     return seconds
 
 
-async def change(page, k: int, session: int) -> float:
-    """The k-th change of a session: each one alters a value, so each makes exactly one rerun."""
+async def change(page, k: int, session: int, chosen: list[str]) -> float:
+    """The k-th change of a session: each one alters a value, so each makes exactly one rerun.
+
+    `chosen` holds the municipalities the session has selected, so a removal never finds none.
+    """
     step = k % 4
-    if step == 0:
-        return await add_municipality(page, MUNICIPALITIES[(session + k // 4) % len(MUNICIPALITIES)])
+    if step == 0 or (step == 2 and not chosen):
+        name = next(m for i in range(len(MUNICIPALITIES))
+                    if (m := MUNICIPALITIES[(session + k // 4 + i) % len(MUNICIPALITIES)]) not in chosen)  # fmt: skip
+        seconds = await add_municipality(page, name)
+        chosen.append(name)
+        return seconds
     if step == 1:
         return await pick_option(page, "periode", PERIODS[(k // 4) % len(PERIODS)])
     if step == 2:
-        return await remove_municipality(page)
+        seconds = await remove_municipality(page)
+        chosen.pop()
+        return seconds
     return await pick_option(page, "maalgruppe", TARGET_GROUPS[(k // 4) % len(TARGET_GROUPS)])
 
 
 async def session(context, base_url: str, path: str, changes: int, number: int, round_: int, results: Results):
     page = await context.new_page()
     page.on("pageerror", lambda error: results.errors.append(f"round {round_} session {number}: pageerror {error}"))
+    frames = FRAMES.setdefault(id(page), [])
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: frames.append(time.monotonic())))
+    chosen: list[str] = []
     try:
         # The default page (Overblik) lives at "/"; its url_path alone names no page in Streamlit.
-        await page.goto(f"{base_url}/{'' if path == DEFAULT_PAGE else path}", timeout=60_000)
-        await page.wait_for_function(IDLE_AFTER, arg=0, timeout=60_000, polling=50)
+        # Ten sessions opening at once on a small machine take a while: generous first waits.
+        await page.goto(f"{base_url}/{'' if path == DEFAULT_PAGE else path}", timeout=120_000)
+        await page.wait_for_function(IDLE_AFTER, arg=0, timeout=120_000, polling=50)
+        await page.locator(f"{SIDEBAR} .st-key-kommune input").first.wait_for(state="attached", timeout=120_000)
         for k in range(changes):
             try:
-                seconds = await change(page, k, number)
+                seconds = await change(page, k, number, chosen)
             except Exception as exc:  # noqa: BLE001 - a change that fails is a finding, the session goes on
                 results.errors.append(f"round {round_} session {number} /{path} change {k}: {type(exc).__name__}: "
                                       f"{str(exc).splitlines()[0][:160]}")  # fmt: skip
@@ -196,6 +221,7 @@ async def session(context, base_url: str, path: str, changes: int, number: int, 
                 text = (await page.locator('[data-testid="stException"]').first.inner_text()).splitlines()[0]
                 results.errors.append(f"round {round_} session {number} /{path} change {k}: exception {text[:160]}")
     finally:
+        FRAMES.pop(id(page), None)
         await page.close()
 
 

@@ -770,7 +770,8 @@ def _write_pointer(root: Path, name: str, version: str) -> None:
 
 
 def _new_version_id(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    """UTC time to the microsecond, then a random tag: names sort oldest first (`_prune` relies on it)."""
+    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
 
 
 def stray_tables(root: str | os.PathLike | None = None) -> list[str]:

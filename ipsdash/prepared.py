@@ -84,7 +84,10 @@ def _point_views(con: duckdb.DuckDBPyConnection, path: Path, views) -> None:
         if not files:  # an empty view wrote no file; the view as defined is empty as well
             continue
         file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
-        con.execute(f"create or replace view {view} as select * from read_parquet({file_list})")
+        # Not hive_partitioning: the folder names (year=2024) only split the files, they are no column.
+        con.execute(
+            f"create or replace view {view} as select * from read_parquet({file_list}, hive_partitioning = false)"
+        )
 
 
 def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:

@@ -244,6 +244,24 @@ placed_runs as (
         and ($variant is null or placed_spans.variant = $variant)
 ),
 
+-- Runs over the same periods count alike, as cohorts do.
+placed_cohorts as (
+    select
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        kind,
+        first_index,
+        last_index,
+        count(*) as runs
+    from placed_runs
+    where first_index <= last_index
+    group by all
+),
+
 -- How much each figure changes at each period index: +n where courses start to count, -n after
 -- they stop. A flow starts and stops in one period; a stock is summed up in order below. A null
 -- index (not enrolled, not exited) is no change.
@@ -295,9 +313,8 @@ changes as (
         sex,
         unnest([first_index, last_index + 1]),
         'placed_' || kind,
-        unnest([1, -1])
-    from placed_runs
-    where first_index <= last_index
+        unnest([runs, -runs])
+    from placed_cohorts
 ),
 
 medians as (
