@@ -349,6 +349,14 @@ def count_bars(
     return fig
 
 
+def hours_bars(hours: pd.DataFrame, threshold: int) -> go.Figure:
+    """Courses in job by weekly hours band (outcomes.hours_table, protected)."""
+    fig = count_bars(hours["label"], hours["courses"], "Forløb i job", threshold, height=300)
+    fig.update_xaxes(type="category", title={"text": "Timer pr. uge"})
+    fig.update_yaxes(title={"text": "Forløb i job"})
+    return fig
+
+
 def monthly_bars(df: pd.DataFrame, column: str, threshold: int) -> go.Figure:
     """A person count by month as bars (df protected, with period_start)."""
     x = pd.to_datetime(df["period_start"])

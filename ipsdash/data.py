@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -149,6 +151,13 @@ def version(location: str) -> str:
     return digest.hexdigest()[:16]
 
 
+# The monthly cube's views (queries/base/50_monthly.sql), in the order they read each other.
+CUBE_VIEWS = ("monthly_span", "monthly_figures", "placed_run_starts", "monthly_days")
+
+# Raw answers kept per open extract: a few pages' questions, each a few hundred rows at most.
+ANSWERS_KEPT = 256
+
+
 @dataclass
 class Extract:
     """An opened extract: the connection with its views, and what was found."""
@@ -159,9 +168,71 @@ class Extract:
     present: frozenset[str] = field(default_factory=frozenset)
     demo: bool = False  # the synthetic demo extract: every page says so
     scope: Scope | None = None  # None: every row (the command line, the checks, tests)
+    prepared: bool = False  # the join-heavy views and the monthly cube read prepared copies (prepared.py)
+    # Raw answers of this extract's questions, newest last (`remember`).
+    _answers: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _cube_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _cube_kept: bool = field(default=False, repr=False, compare=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
+
+    def remember(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """`compute()`, kept for the next call with the same key, so a question is asked once.
+
+        The pages' figure functions build on each other (the funnel on the municipality table,
+        which the changes table asks for twice), and each is cached on its own arguments in the
+        app; this keeps the raw answers they share. Raw answers never leave the query layer: a
+        caller copies what it changes. Per extract, so a new data version starts empty; at most
+        ANSWERS_KEPT are kept, the least recently used dropped first.
+        """
+        answer = self.recall(key)
+        if answer is None:
+            answer = compute()  # unlocked: another thread's question need not wait for this one
+            self.keep(key, answer)
+        return answer
+
+    def recall(self, key: Hashable):
+        """The answer kept for `key`, or None."""
+        with self._answers_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        return None
+
+    def keep(self, key: Hashable, answer) -> None:
+        with self._answers_lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+
+    def monthly_cube(self) -> None:
+        """Make sure the monthly cube (queries/base/50_monthly.sql) is kept as tables, not views.
+
+        Its views are built from every course; a question reads them many times over. A prepared
+        extract reads them from its prepared copies already; any other keeps them in memory from
+        the first question that needs them (small: they grow with groups and months, not courses).
+        """
+        if self.prepared or self._cube_kept:
+            return
+        with self._cube_lock:
+            if self._cube_kept:
+                return
+            cur = self.cursor()
+            try:
+                for view in CUBE_VIEWS:  # in order: later views read the ones kept before them
+                    cur.execute(f"create or replace table kept_{view} as select * from {view}")
+                    cur.execute(f"create or replace view {view} as select * from kept_{view}")
+            finally:
+                cur.close()
+            self._cube_kept = True
+
+    def forget(self) -> None:
+        """Drop every remembered answer (benchmarks time questions cold)."""
+        with self._answers_lock:
+            self._answers.clear()
 
     def has(self, table: str) -> bool:
         return table in self.present
@@ -219,8 +290,8 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     for path in sorted(QUERIES_DIR.glob("base/*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     fingerprint = version(location)
-    # The join-heavy views, written once per data version as Parquet that queries skip through.
-    prepared.use(con, location, fingerprint, scope.key if scoped else None)
+    # The join-heavy views and the monthly cube, written once per data version as Parquet.
+    ready = prepared.use(con, location, fingerprint, scope.key if scoped else None)
     present = frozenset(t for t, f in files.items() if f)
     if scoped and scope.grants is not None:
         present -= NOT_FOR_FUNDERS
@@ -231,6 +302,7 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
         present=present,
         demo=_all_demo(files),
         scope=scope,
+        prepared=ready is not None,
     )
 
 
@@ -243,11 +315,24 @@ def sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def run(extract: Extract, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run the named query with bound parameters on a fresh cursor."""
+def run(extract: Extract, name: str, params: dict | None = None, keep: bool = True) -> pd.DataFrame:
+    """Run the named query with bound parameters on a fresh cursor; a copy of its answer.
+
+    An extract's files never change, so the same query with the same parameters is answered
+    once per extract (`Extract.remember`): the figure functions of a page ask the catalog and
+    the funding questions many times over. `keep=False` for a caller that keeps answers itself.
+    """
+    params = params or {}
+    if not keep:
+        return _execute(extract, name, params)
+    key = ("run", name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+    return extract.remember(key, lambda: _execute(extract, name, params)).copy()
+
+
+def _execute(extract: Extract, name: str, params: dict) -> pd.DataFrame:
     cur = extract.cursor()
     try:
-        return cur.execute(sql(name), params or {}).df()
+        return cur.execute(sql(name), params).df()
     finally:
         cur.close()
 

@@ -33,10 +33,40 @@ class Selection:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def months(self) -> int | None:
+        """How many months the period touches, when it starts on a month's first day; else None."""
+        if self.start.day != 1:
+            return None
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def previous(self) -> Selection:
-        """The period of equal length just before, with the same filters."""
+        """The period of equal length just before, with the same filters.
+
+        A period of whole months is compared with as many whole months before it, never with a
+        period a day or two off: two periods that differ by a few days would let anyone subtract
+        the one answer from the other (see `whole_months`). Other periods (the command line's)
+        are compared with as many days.
+
+        >>> q3 = Selection(dt.date(2026, 7, 1), dt.date(2026, 9, 30)).previous()
+        >>> q3.start, q3.end
+        (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+        """
         end = self.start - dt.timedelta(days=1)
+        if self.months is not None:
+            return Selection(add_months(self.start, -self.months), end, self.filters, "forrige periode")
         return Selection(end - dt.timedelta(days=self.days - 1), end, self.filters, "forrige periode")
+
+    def compared_with(self) -> str:
+        """The Danish line under the headline cards that says what their changes are against."""
+        prev = self.previous()
+        if self.months == 1:
+            before = "måneden før"
+        elif self.months:
+            before = f"de {self.months} måneder før"
+        else:
+            before = f"de {self.days} dage før"
+        return f"Ændringer sammenlignes med {before}: {fmt.period(prev.start, prev.end)}."
 
 
 def quarter_start(day: dt.date) -> dt.date:

@@ -182,13 +182,25 @@ def exits_by_reason(
 def staffing_raw(
     extract: data.Extract, start: dt.date, end: dt.date, municipalities: tuple[int, ...] = ()
 ) -> pd.DataFrame:
-    """Active courses and staffing per municipality and month (queries/staffing_by_month.sql)."""
+    """Active courses and staffing per municipality and month touching [start, end].
+
+    Active is `kpis.kpi_raw`'s (on the month's last day clipped to `end`), the staffing columns
+    are queries/staffing_by_month.sql's. A row is kept when the municipality delivered staffing
+    for the month or had courses active at its end.
+    """
     if end < start:
         raise ValueError("the period ends before it starts")
     params = {"from": start, "to": end, "municipalities": [int(m) for m in municipalities]}
     df = data.run(extract, "staffing_by_month", params)
     df["month"] = pd.to_datetime(df["month"])
-    return df
+    active = kpis.kpi_raw(
+        extract, start, end, by="municipality", filters=Filters(municipalities=municipalities), grain="month"
+    )
+    active = active.set_index(["municipality_code", "period_start"])["active"]
+    df.insert(3, "active", active.reindex(pd.MultiIndex.from_frame(df[["municipality_code", "month"]])).to_numpy())
+    df["active"] = df["active"].fillna(0).astype(int)
+    keep = df["consultants_fte"].notna() | (df["active"] > 0)
+    return df[keep].reset_index(drop=True)
 
 
 def _caseload(active: pd.Series, fte: pd.Series) -> pd.Series:

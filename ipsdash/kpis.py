@@ -104,24 +104,162 @@ def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
         return (num / den.where(den > 0)).astype(float)
 
 
-def kpi_raw(
-    extract: data.Extract, start: dt.date, end: dt.date, by: str = "none", filters: Filters = Filters()
-) -> pd.DataFrame:
-    """The KPIs without the small-number rule. Never shown as it is: use `kpi_table`."""
+GRAINS = ("whole", "month", "quarter")
+
+
+def _group_and_grain(by: str, grain: str | None) -> tuple[str, str]:
+    """The query's group key and cut of the period: by="month" is no group, cut into months."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
-    if end < start:
-        raise ValueError("the period ends before it starts")
-    df = data.run(extract, "kpis", {"from": start, "to": end, "by": by, **filters.params()})
+    if by in ("month", "quarter"):
+        if grain not in (None, "whole", by):
+            raise ValueError(f"by={by!r} already cuts the period into {by}s")
+        return "none", by
+    grain = grain or "whole"
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    return by, grain
+
+
+@dataclass(frozen=True)
+class Question:
+    """One KPI question: a period, a grouping and how the period is cut (all raw, unprotected)."""
+
+    start: dt.date
+    end: dt.date
+    by: str = "none"
+    grain: str = "whole"
+
+    @classmethod
+    def of(cls, start: dt.date, end: dt.date, by: str = "none", grain: str | None = None) -> Question:
+        group, cut = _group_and_grain(by, grain)
+        if end < start:
+            raise ValueError("the period ends before it starts")
+        return cls(start, end, group, cut)
+
+
+def kpi_raw(
+    extract: data.Extract,
+    start: dt.date,
+    end: dt.date,
+    by: str = "none",
+    filters: Filters = Filters(),
+    grain: str | None = None,
+) -> pd.DataFrame:
+    """The KPIs without the small-number rule. Never shown as it is: use `kpi_table`.
+
+    `grain` "month" or "quarter" cuts the period for every group of `by` (by="municipality",
+    grain="month": a row per municipality and month).
+    """
+    return kpi_raw_many(extract, [Question.of(start, end, by, grain)], filters)[0]
+
+
+def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filters = Filters()) -> list[pd.DataFrame]:
+    """`kpi_raw` of each question, with the same filters, asked of DuckDB as few times as it can.
+
+    The questions in whole months (`_in_whole_months`: every question a page asks) go to the
+    monthly cube in one query together; others to queries/kpis.sql one by one. Answers are kept
+    on the extract (`extract.remember`), so a question asked again, alone or in another batch,
+    is not asked again: pages may ask for what they need together and then one figure at a time.
+    """
+    keys = [("kpi_raw", q, filters) for q in questions]
+    missing = [q for q, key in zip(questions, keys) if extract.recall(key) is None]
+    monthly = [q for q in dict.fromkeys(missing) if _in_whole_months(extract, q.start, q.end)]
+    if monthly:
+        for q, df in zip(monthly, _monthly(extract, monthly, filters)):
+            extract.keep(("kpi_raw", q, filters), df)
+    answers = []
+    for q, key in zip(questions, keys):
+        df = extract.remember(key, lambda q=q: _daily(extract, q, filters))
+        answers.append(df.copy())  # a caller may change its copy, never the kept answer
+    return answers
+
+
+def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame:
+    """One question from the courses (queries/kpis.sql): any days."""
+    params = {"from": q.start, "to": q.end, "by": q.by, "grain": q.grain, **filters.params()}
+    return _columns(_with_rates(data.run(extract, "kpis", params, keep=False)), q)
+
+
+def _monthly(extract: data.Extract, questions: list[Question], filters: Filters) -> list[pd.DataFrame]:
+    """Questions in whole months from the monthly cube (queries/kpis_monthly.sql), in one query."""
+    extract.monthly_cube()
+    rows = [(i, q.by, *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
+    params = {
+        "questions": [r[0] for r in rows],
+        "bys": [r[1] for r in rows],
+        "period_starts": [r[2] for r in rows],
+        "first_months": [r[3] for r in rows],
+        "last_months": [r[4] for r in rows],
+        "months_from": min(r[3] for r in rows) - 1,
+        "months_to": max(r[4] for r in rows),
+        **filters.params(),
+    }
+    df = _with_rates(data.run(extract, "kpis_monthly", params, keep=False))
+    answers = df.groupby("question", sort=True)
+    return [_columns(answers.get_group(i), q) for i, q in enumerate(questions)]
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _monthly_periods(q: Question) -> list[tuple[dt.date | None, int, int]]:
+    """(period_start, first month, last month) of each period of `q`, months numbered as the cube.
+
+    >>> _monthly_periods(Question(dt.date(2026, 2, 1), dt.date(2026, 7, 31), "none", "quarter"))
+    [(datetime.date(2026, 1, 1), 24313, 24314), (datetime.date(2026, 4, 1), 24315, 24317), (datetime.date(2026, 7, 1), 24318, 24318)]
+    """
+    first, last = _month_number(q.start), _month_number(q.end)
+    if q.grain == "whole":
+        return [(None, first, last)]
+    step = 3 if q.grain == "quarter" else 1
+    starts = range(first - first % 3 if step == 3 else first, last + 1, step)
+    return [(dt.date(m // 12, m % 12 + 1, 1), max(m, first), min(m + step - 1, last)) for m in starts]
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """The query's counts with the rates and their intervals."""
     df["placement_rate"] = _rate(df["placed"], df["active_in_period"])
     low, high = stats.wilson(df["placed"], df["active_in_period"])
     df["placement_rate_low"] = low
     df["placement_rate_high"] = high
     df["job_rate"] = _rate(df["placed_job"], df["active_in_period"])
     df["education_rate"] = _rate(df["placed_education"], df["active_in_period"])
-    keys = list(GROUP_KEYS[by])
-    extra = ["placed_job", "placed_education"]
-    return df[keys + list(FIGURES) + extra].reset_index(drop=True)
+    return df
+
+
+def _columns(df: pd.DataFrame, q: Question) -> pd.DataFrame:
+    """The columns `kpi_raw` gives for `q`: its group keys, the figures, the counts behind the rates."""
+    keys = list(GROUP_KEYS[q.by]) + (["period_start"] if q.grain != "whole" else [])
+    return df[keys + list(FIGURES) + ["placed_job", "placed_education"]].reset_index(drop=True)
+
+
+def _in_whole_months(extract: data.Extract, start: dt.date, end: dt.date) -> bool:
+    """Whether [start, end] reads as whole months: every day of the data that falls in its first
+    and last month falls inside it, and its last month is in the monthly cube.
+
+    The filter bar offers whole months only, ending on a month's last day or on the extract's
+    date (after which no course has a day), so every page question is answered from the cube.
+    """
+    span = extract.remember(("monthly_span",), lambda: _monthly_span(extract))
+    if not span:  # no courses: the cube has no months, every figure is zero either way
+        return False
+    first_day, last_day, last_month = span
+    starts_whole = start.day == 1 or start <= first_day
+    ends_whole = (end + dt.timedelta(days=1)).day == 1 or end >= last_day
+    return starts_whole and ends_whole and end.year * 12 + end.month - 1 <= last_month
+
+
+def _monthly_span(extract: data.Extract) -> tuple[dt.date, dt.date, int] | tuple[()]:
+    """(first day, last day, last month) of the monthly cube; () when the extract has no course."""
+    extract.monthly_cube()
+    cur = extract.cursor()
+    try:
+        row = cur.execute("select first_day, last_day, last_month from monthly_span").fetchone()
+    finally:
+        cur.close()
+    return () if row is None or row[0] is None else (row[0], row[1], int(row[2]))
 
 
 def trend(
@@ -140,11 +278,25 @@ def trend(
     beside the trend: one call over the whole span would protect the months only against a total
     that is shown nowhere. `start` should be the first day of a month (or quarter).
     """
-    parts = []
-    if since is not None and since < start:
-        parts.append(kpi_table(extract, since, start - dt.timedelta(days=1), by, filters, min_count))
-    parts.append(kpi_table(extract, start, end, by, filters, min_count))
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    threshold = privacy.default_threshold() if min_count is None else min_count
+    if since is None or since >= start:
+        return kpi_table(extract, start, end, by, filters, threshold)
+    if start != _period_start(start, by):
+        # Months of one query over [since, end] would not be the months of [since, start - 1].
+        before = kpi_table(extract, since, start - dt.timedelta(days=1), by, filters, threshold)
+        return pd.concat([before, kpi_table(extract, start, end, by, filters, threshold)], ignore_index=True)
+    # One query for the whole span: a month's figures do not depend on the months around it.
+    raw = kpi_raw(extract, since, end, by, filters)
+    inside = (raw["period_start"] >= pd.Timestamp(start)).to_numpy()
+    parts = [raw[~inside].reset_index(drop=True), raw[inside].reset_index(drop=True)]
+    protected = [privacy.protect(part, RULE, threshold, additive=FLOWS) for part in parts]
+    return pd.concat(protected, ignore_index=True)
+
+
+def _period_start(day: dt.date, by: str) -> dt.date:
+    """The first day of the month (or quarter) that `day` falls in."""
+    month = day.month if by == "month" else 3 * ((day.month - 1) // 3) + 1
+    return dt.date(day.year, month, 1)
 
 
 def kpi_table(

@@ -351,6 +351,11 @@ def funnel(
     )
 
 
+# The waiting list of each municipality by month: the municipalities of a month add up to the
+# region's month (Overblik's trend), so they are protected as its parts.
+MONTHLY_RULE = privacy.Rule(counts=("waiting",))
+
+
 def monthly_by_municipality(
     extract: data.Extract,
     start: dt.date,
@@ -358,24 +363,23 @@ def monthly_by_municipality(
     filters: kpis.Filters = EVERYONE,
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """kpi_table by month for each municipality that had started IPS by `end`, one after another.
+    """The waiting list on each month's last day for each municipality that had started IPS by `end`.
 
-    Each municipality's rows are exactly `kpi_table(by="month")` with that municipality alone as its
-    filter, so a municipality's month reads the same here as on any page filtered to it.
+    One row per municipality and month (`kpis.kpi_raw` by municipality and month, so each figure
+    is the one a page filtered to that municipality shows by month). Within a month the
+    municipalities add up to the region, whose month other pages show, so a hidden one gets
+    secondary suppression along the month; a month's waiting list is a stock, so the months of
+    one municipality add up to nothing shown.
     """
+    threshold = privacy.default_threshold() if min_count is None else min_count
     f = all_municipalities(filters)
-    table = municipality_table(extract, start, end, filters, min_count)
-    rows = table[table["municipality_code"].notna() & table["is_started"]]
-    frames = []
-    for code, name in zip(rows["municipality_code"], rows["municipality"]):
-        one = dataclasses.replace(f, municipalities=(int(code),))
-        df = kpis.kpi_table(extract, start, end, by="month", filters=one, min_count=min_count)
-        df.insert(0, "municipality", name)
-        df.insert(0, "municipality_code", int(code))
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["municipality_code", "municipality", "period_start", *kpis.FIGURES])
-    return pd.concat(frames, ignore_index=True)
+    raw = kpis.kpi_raw(extract, start, end, by="municipality", filters=f, grain="month")
+    raw = raw[["municipality_code", "municipality", "period_start", "waiting"]]
+    protected = privacy.protect(raw, MONTHLY_RULE, threshold, additive=("waiting",), line="period_start")
+    starts = catalog.municipalities(extract).set_index("municipality_code")["ips_start"]
+    started = [code for code, day in starts.items() if not pd.isna(day) and fmt.as_date(day) <= end]
+    shown = protected[protected["municipality_code"].isin(started)]
+    return shown.sort_values(["municipality_code", "period_start"], ignore_index=True)
 
 
 def not_started(extract: data.Extract, end: dt.date, filters: kpis.Filters = EVERYONE) -> tuple[str | None, bool]:

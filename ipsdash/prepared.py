@@ -6,10 +6,14 @@ courses cost seconds. `use` writes each view once per extract version (and scope
 a cache folder and points the view of the same name at those files. The SQL in queries/base stays
 the one definition; the files are only its result, kept until the data change.
 
-The files are split by the year a row stops counting for a period (a course's exit, a placement's
-end; open ones last), so a question about recent periods opens only recent files: DuckDB skips the
-courses that ended years ago by the files' statistics. Small extracts are not prepared (their views
-are fast as they are): fewer than `IPS_PREPARE_MIN_COURSES` courses (default 100,000).
+The monthly cube (queries/base/50_monthly.sql), which every question in whole months reads, is
+written here too, built from the prepared courses: one sorted file per view.
+
+The course files are split by the year a row stops counting for a period (a course's exit, a
+placement's end; open ones last), so a question about recent periods opens only recent files:
+DuckDB skips the courses that ended years ago by the files' statistics. Small extracts are not
+prepared (their views are fast as they are, and `data.Extract.monthly_cube` keeps their cube in
+memory): fewer than `IPS_PREPARE_MIN_COURSES` courses (default 100,000).
 
 Where: `IPS_CACHE_DIR`, else `$XDG_CACHE_HOME/ipsdash` or `~/.cache/ipsdash`, made readable by the
 owner only (the copies are person-level rows, as the extract is). One folder per data version and
@@ -35,16 +39,27 @@ import duckdb
 
 log = logging.getLogger(__name__)
 
-# View → the date column whose year splits its files (null: not ended, in the last file). Built in
-# this order: courses and placed_spans read counting_placements, so they read its prepared copy.
+# View → how its copy is laid out: ("year", a date column whose year splits its files; null: not
+# ended, in the last file), or ("order", the columns one file is sorted by) for the monthly cube
+# (queries/base/50_monthly.sql), whose size is set by groups and months, not courses: a question
+# reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest.
+# Built in this order: each view reads the prepared copies of those before it.
 VIEWS = {
-    "counting_placements": "end_date",
-    "courses": "exit_date",
-    "placed_spans": "exit_date",
+    "counting_placements": ("year", "end_date"),
+    "courses": ("year", "exit_date"),
+    "placed_spans": ("year", "exit_date"),
+    "monthly_span": ("order", "first_day"),
+    "monthly_figures": ("order", "breakdown, month"),
+    "placed_run_starts": ("order", "breakdown, start_month"),
+    "monthly_days": ("order", "breakdown, month, figure"),
 }
 # Rows per Parquet row group: small enough that a single municipality's or year's rows skip well.
 ROW_GROUP_ROWS = 65_536
+COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
+# Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
+# copies written by an older version are not read as if they held the new views.
+FORMAT = 4
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
@@ -66,7 +81,7 @@ def min_courses() -> int:
 
 def folder(location: str, version: str, scope_key: str | None) -> Path:
     """The cache folder of one data version seen through one scope (None: every row)."""
-    name = hashlib.sha256(f"{location}\0{version}\0{scope_key or ''}".encode()).hexdigest()[:24]
+    name = hashlib.sha256(f"{FORMAT}\0{location}\0{version}\0{scope_key or ''}".encode()).hexdigest()[:24]
     return cache_root() / name
 
 
@@ -99,13 +114,21 @@ def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     spill = target.parent / f".spill-{os.getpid()}"
     con.execute(f"set temp_directory = {_literal(str(spill))}")
     try:
-        for view, column in VIEWS.items():
-            # The partition column is written as the folder name (year=2024), not into the files.
-            con.execute(
-                f"copy (select *, coalesce(year({column}), 9999) as year from {view})\n"
-                f"to {_literal(str(target / view))}\n"
-                f"(format parquet, partition_by (year), row_group_size {ROW_GROUP_ROWS}, compression zstd)"
-            )
+        for view, (layout, column) in VIEWS.items():
+            options = f"format parquet, row_group_size {ROW_GROUP_ROWS}, compression {COMPRESSION}"
+            if layout == "order":
+                # Smaller row groups: a question reads a few months of one breakdown.
+                options = options.replace(str(ROW_GROUP_ROWS), str(ROW_GROUP_ROWS // 4))
+                (target / view / "all").mkdir(parents=True)
+                con.execute(f"copy (select * from {view} order by {column})\n"
+                            f"to {_literal(str(target / view / 'all' / 'data.parquet'))} ({options})")
+            else:
+                # The partition column is written as the folder name (year=2024), not into the files.
+                con.execute(
+                    f"copy (select *, coalesce(year({column}), 9999) as year from {view})\n"
+                    f"to {_literal(str(target / view))}\n"
+                    f"({options}, partition_by (year))"
+                )
             _point_views(con, target, [view])
     finally:
         con.execute(f"set memory_limit = {_literal(old_limit)}")

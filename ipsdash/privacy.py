@@ -38,7 +38,10 @@ def hidden_label(threshold: int) -> str:
 
 def is_small(values, threshold: int) -> np.ndarray:
     """True where a person count is from 1 to threshold-1 (never for 0, None or NaN)."""
-    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        v = values.astype(float, copy=False)  # protect's own arrays: no conversion needed
+    else:
+        v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         return (v >= 1) & (v < threshold)
 

@@ -204,7 +204,9 @@ def use() -> None:
     >>> use(); import plotly.io as pio; pio.templates.default
     'ipsdash'
     """
-    pio.templates[TEMPLATE_NAME] = template()
+    # app.py calls this on every run: building the template takes longer than a cached page.
+    if TEMPLATE_NAME not in pio.templates:
+        pio.templates[TEMPLATE_NAME] = template()
     pio.templates.default = TEMPLATE_NAME
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import access, catalog, data, export, filters, fmt, kpis, privacy, source, texts
+from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, texts
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,16 @@ def call(fn, *args, **kwargs):
     return _call(name, ex.location, ex.version, ex.scope.key, args, tuple(sorted(kwargs.items())))
 
 
+def prefetch(filters: kpis.Filters, *questions: kpis.Question) -> None:
+    """Ask DuckDB the page's KPI questions together, before its figures ask them one by one.
+
+    A page's figure functions each ask `kpis.kpi_raw` for what they need; asked together, the
+    questions in whole months cost one query (`kpis.kpi_raw_many`), and the figure functions then
+    find their answers kept on the extract. Only a shortcut: a question left out is asked alone.
+    """
+    kpis.kpi_raw_many(extract(), list(questions), filters)
+
+
 def threshold() -> int:
     return privacy.default_threshold()
 
@@ -150,6 +160,29 @@ def page_header(title: str) -> None:
         st.info(texts.DEMO_NOTICE, icon=":material/science:")
     if "data_warning" in st.session_state:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
+
+
+@st.cache_resource(ttl=3600, max_entries=300, show_spinner=False)
+def _figure(build: str, args: tuple, kwargs: tuple, shade: tuple | None):
+    module, name = build.rsplit(".", 1)
+    fig = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
+    if shade is not None:
+        charts.shade_period(fig, *shade)
+    return fig
+
+
+def chart(build, *args, shade: tuple | None = None, key: str | None = None, **kwargs) -> None:
+    """Draw the figure `build(*args, **kwargs)` makes (a function of ipsdash.charts), with the
+    period `shade` = (start, end) marked, without the modebar.
+
+    Building a Plotly figure takes longer than the rest of a cached rerun, so the figure is kept
+    for the same arguments (protected figures only: every chart builder draws what may be shown)
+    and shared, never changed after it is built; st.plotly_chart only reads it.
+    """
+    from ipsdash import theme
+
+    fig = _figure(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), shade)
+    theme.show(fig, config=theme.config(displayModeBar=False), key=key)
 
 
 def display(key: str, value) -> str:
@@ -208,13 +241,17 @@ def kpi_export(now: pd.Series, before: pd.Series) -> pd.DataFrame:
 
 
 def downloads(name: str, tables: dict[str, pd.DataFrame]) -> None:
-    """Download buttons for the page's tables: one Excel workbook, and each table as CSV."""
+    """Download buttons for the page's tables: one Excel workbook, and each table as CSV.
+
+    The files are written when a button is clicked, not on every run of the page: building a
+    workbook takes longer than the rest of a cached rerun.
+    """
     sel = selection()
     stem = f"ips_{name}_{sel.start.isoformat()}_{sel.end.isoformat()}"
     with st.popover("Hent data", icon=":material/download:"):
         st.download_button(
             "Excel (alle tabeller)",
-            export.excel(tables),
+            lambda: export.excel(tables),
             file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{name}",
@@ -222,7 +259,7 @@ def downloads(name: str, tables: dict[str, pd.DataFrame]) -> None:
         for i, (title, df) in enumerate(tables.items()):
             st.download_button(
                 f"CSV: {title}",
-                export.csv(df),
+                lambda df=df: export.csv(df),
                 file_name=f"{stem}_{i + 1}.csv",
                 mime="text/csv",
                 key=f"csv_{name}_{i}",

@@ -6,7 +6,7 @@ the page equals `python -m ipsdash funding --on <period end>`.
 
 import streamlit as st
 
-from ipsdash import catalog, charts, fmt, grants, texts, theme, ui
+from ipsdash import catalog, charts, fmt, grants, texts, ui
 
 sel = ui.selection()
 ui.page_header("Bevillinger")
@@ -70,8 +70,7 @@ def show_grant(grant_id: str) -> None:
     missing = grants.absent(every, chosen)
     if missing:
         st.info(f"{', '.join(names[m] for m in missing)}: intet budget og intet forbrug i denne bevilling.")
-    theme.show(charts.budget_bars(every, highlight=chosen), config=theme.config(displayModeBar=False),
-               key=f"bars_{grant_id}")
+    ui.chart(charts.budget_bars, every, highlight=chosen, key=f"bars_{grant_id}")
     if chosen:
         st.caption("De valgte kommuner er fremhævet, og tabellerne viser kun dem. Bevillingen som helhed og det "
                    "centrale forbrug vises altid.")
@@ -97,17 +96,15 @@ def show_grant(grant_id: str) -> None:
         if burndown.empty:
             st.info(grants.outlook_text(outlook))
         else:
-            fig = charts.burndown(burndown, info["end_date"], on, outlook.depletion)
-            theme.show(fig, config=theme.config(displayModeBar=False), key=f"burndown_{grant_id}")
+            ui.chart(charts.burndown, burndown, info["end_date"], on, outlook.depletion, key=f"burndown_{grant_id}")
     with right:
         st.markdown(f"#### Forbrug pr. måned – {scope}", help=texts.definition("spent_in_month_dkk"))
         if months.empty:
             st.info(f"Intet forbrug før bevillingens start {fmt.date_long(info['start_date'])}.")
         else:
             labels = {col: texts.label(col).removesuffix(" (kr.)") for col in CATEGORY_FIGURES}
-            fig = charts.monthly_money_stacked(months, labels)
-            charts.shade_period(fig, max(sel.start, info["start_date"]), on)
-            theme.show(fig, config=theme.config(displayModeBar=False), key=f"months_{grant_id}")
+            ui.chart(charts.monthly_money_stacked, months, labels, shade=(max(sel.start, info["start_date"]), on),
+                     key=f"months_{grant_id}")
     st.caption("Den stiplede linje fortsætter forbruget i de seneste 90 dage. Den markerede flade i søjlerne er den "
                "valgte periode.")
 
@@ -122,8 +119,8 @@ def show_grant(grant_id: str) -> None:
             st.markdown(f"#### Tilbage af budgettet – {names[municipality]}")
             getattr(st, their.tone)(grants.outlook_text(their))
             if not series.empty:
-                fig = charts.burndown(series, info["end_date"], on, their.depletion)
-                theme.show(fig, config=theme.config(displayModeBar=False), key=f"burndown_{grant_id}_{municipality}")
+                ui.chart(charts.burndown, series, info["end_date"], on, their.depletion,
+                         key=f"burndown_{grant_id}_{municipality}")
             burndowns[f"Tilbage, {names[municipality]}"] = series
 
     st.markdown("#### Forbrug fordelt på kategori", help="Bevillingens forbrug til og med dagen, fordelt på de "

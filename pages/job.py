@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ipsdash import charts, fmt, kpis, outcomes, texts, theme, ui
+from ipsdash import charts, fmt, kpis, outcomes, texts, ui
 
 sel = ui.selection()
 ui.page_header("Job og uddannelse")
@@ -14,11 +14,20 @@ if nothing_yet:
     ui.definitions(["placement_rate", "job_rate", "education_rate", "job_starts", "days_to_first_placement_median"])
     st.stop()
 
-now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 prev = sel.previous()
+quarters_from = outcomes.quarters_start(sel.start, sel.end)
+trend_start = min(sel.start, quarters_from)
+ui.prefetch(
+    sel.filters,
+    kpis.Question.of(sel.start, sel.end),
+    kpis.Question.of(prev.start, prev.end),
+    kpis.Question.of(quarters_from, sel.end, "quarter"),
+    kpis.Question.of(trend_start, sel.end, "month"),
+)
+now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
 
-st.caption(f"Ændringer sammenlignes med de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}.")
+st.caption(sel.compared_with())
 row1 = st.columns(3)
 ui.metric(row1[0], "placement_rate", now, before)
 ui.metric(row1[1], "job_rate", now, before)
@@ -29,7 +38,6 @@ ui.metric(row2[1], "days_to_first_placement_median", now, before, lower_is_bette
 ui.metric(row2[2], "active_in_period", now, before)
 
 # --- The quarterly rate against published rates -----------------------------------------
-quarters_from = outcomes.quarters_start(sel.start, sel.end)
 quarters = ui.call(kpis.kpi_table, quarters_from, sel.end, by="quarter", filters=sel.filters)
 st.subheader(texts.label("quarterly_placement_rate"))
 names = {s.key: s.name for s in outcomes.SOURCES}
@@ -43,8 +51,7 @@ shown = st.pills(
 )
 references = [r for r in outcomes.REFERENCES if r.source in shown]
 sources = [s for s in outcomes.SOURCES if s.key in shown]
-fig = charts.quarterly_rate(quarters, sel.end, references, sources)
-theme.show(fig, config=theme.config(displayModeBar=False))
+ui.chart(charts.quarterly_rate, quarters, sel.end, references, sources)
 st.caption(
     "Hvert punkt er ét kvartal; det farvede bånd er 95 %-intervallet. Et kvartal uden punkt har for få forløb "
     f"til at vise andelen (små tal). Et kvartal markeret med * og en åben cirkel er kun talt til og med "
@@ -58,28 +65,21 @@ with st.container(border=True):
         st.markdown(f"- **{s.name}** ({values}): {s.citation} *{s.measure}*")
 
 # --- Starts and time to the first job ------------------------------------------------------
-trend_start = min(sel.start, quarters_from)
 months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{texts.label('job_starts')} pr. måned**")
-    fig = charts.monthly_bars(months, "job_starts", t)
-    charts.shade_period(fig, sel.start, sel.end)
-    theme.show(fig, config=theme.config(displayModeBar=False))
+    ui.chart(charts.monthly_bars, months, "job_starts", t, shade=(sel.start, sel.end))
     st.caption("Den markerede flade er den valgte periode.")
 with right:
     st.markdown(f"**{texts.label('days_to_first_placement_median')} pr. kvartal**")
-    fig = charts.quarter_bars(quarters, "days_to_first_placement_median", t)
-    theme.show(fig, config=theme.config(displayModeBar=False))
+    ui.chart(charts.quarter_bars, quarters, "days_to_first_placement_median", t)
     st.caption(f"Medianen vises ikke for et kvartal med færre end {t} første starter.")
 
 # --- Hours ---------------------------------------------------------------------------------
 hours = ui.call(outcomes.hours_table, sel.start, sel.end, filters=sel.filters)
 st.subheader(texts.label("job_hours"))
-fig = charts.count_bars(hours["label"], hours["courses"], "Forløb i job", t, height=300)
-fig.update_xaxes(type="category", title={"text": "Timer pr. uge"})
-fig.update_yaxes(title={"text": "Forløb i job"})
-theme.show(fig, config=theme.config(displayModeBar=False))
+ui.chart(charts.hours_bars, hours, t)
 st.caption(
     f"Forløb i ordinært job i {ui.period_text(sel.start, sel.end)}, hvert forløb én gang med timerne i det "
     f"senest startede job. En søjle med færre end {t} vises skraveret som <{t}; en søjle uden tal er skjult "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ipsdash import access, catalog, charts, filters, kpis, outcomes, texts, theme, ui
+from ipsdash import access, catalog, charts, filters, kpis, outcomes, texts, ui
 
 sel = ui.selection()
 ui.page_header("Kommuner")
@@ -15,7 +15,7 @@ if ui.extract().scope.role == access.MUNICIPALITY:
     own = tuple(names.values())
     rates = ui.comparison_rates(sel.start, sel.end, sel.filters)
     st.subheader("Andel i job eller uddannelse: kommunerne mod regionen")
-    theme.show(charts.rate_dots(rates, highlight=own), config=theme.config(displayModeBar=False))
+    ui.chart(charts.rate_dots, rates, highlight=own)
     st.caption(
         "Prikken er kommunens andel, stregen dens 95 %-interval; den stiplede linje er regionens andel. "
         "Andre kommuner vises kun som andele. Kommuner, hvis andel er skjult på grund af små tal, er udeladt."
@@ -34,11 +34,19 @@ st.caption(
     + (f"; de valgte kommuner er fremhævet: {', '.join(chosen)}." if chosen else ".")
 )
 
+prev = sel.previous()
+trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
+ui.prefetch(
+    outcomes.all_municipalities(sel.filters),
+    *(kpis.Question.of(a, b, by) for a, b in ((sel.start, sel.end), (prev.start, prev.end))
+      for by in ("none", "municipality")),
+    kpis.Question.of(trend_start, sel.end, "municipality", "month"),
+)
+
 # --- Funnel plot ---------------------------------------------------------------------------
 st.subheader("Andel i job eller uddannelse: kommunerne mod regionen")
 funnel = ui.call(outcomes.funnel, sel.start, sel.end, filters=sel.filters)
-fig = charts.funnel_plot(funnel, highlight=chosen)
-theme.show(fig, config=theme.config(displayModeBar=False))
+ui.chart(charts.funnel_plot, funnel, highlight=chosen)
 st.markdown(outcomes.funnel_summary(funnel))
 st.caption(texts.FUNNEL_NOTE)
 
@@ -66,7 +74,6 @@ st.caption(
 )
 
 # --- What changed ----------------------------------------------------------------------------
-prev = sel.previous()
 st.subheader("Hvad har ændret sig siden forrige periode")
 changed = ui.call(outcomes.changes, sel.start, sel.end, prev.start, prev.end, filters=sel.filters)
 ui.show_table(
@@ -79,17 +86,12 @@ ui.show_table(
     emphasise=changed["municipality_code"].isin(sel.filters.municipalities).fillna(False),
     strong=changed["municipality_code"].isna(),
 )
-st.caption(
-    f"Forrige periode er de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}. "
-    "En ændring vises kun, når begge tal vises."
-)
+st.caption(f"{sel.compared_with()} En ændring vises kun, når begge tal vises.")
 
 # --- Waiting lists ---------------------------------------------------------------------------
 st.subheader("Venteliste ved månedens udgang")
-trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
 monthly = ui.call(outcomes.monthly_by_municipality, trend_start, sel.end, filters=sel.filters)
-fig = charts.small_multiples(monthly, "waiting", t, highlight=chosen, start=sel.start, end=sel.end)
-theme.show(fig, config=theme.config(displayModeBar=False))
+ui.chart(charts.small_multiples, monthly, "waiting", t, highlight=chosen, start=sel.start, end=sel.end)
 st.caption(
     "Alle kommuner på samme skala. Den markerede flade er den valgte periode; skraverede søjler er måneder "
     f"med færre end {t} på ventelisten."

@@ -3,7 +3,7 @@ levels) and whether their consultants are trained. Both tables are optional in t
 
 import streamlit as st
 
-from ipsdash import charts, contract, intake, texts, theme, ui
+from ipsdash import charts, contract, intake, kpis, texts, ui
 
 sel = ui.selection()
 ui.page_header("Kvalitet")
@@ -29,8 +29,7 @@ if ex.has("fidelity_reviews"):
     latest = ui.call(intake.fidelity_latest, sel.end, chosen)
     reviewed = sorted(reviews["municipality"].unique())
     if reviewed:
-        fig = charts.fidelity_scores(reviews, contract.FIDELITY_LEVELS, reviewed)
-        theme.show(fig, config=theme.config(displayModeBar=False))
+        ui.chart(charts.fidelity_scores, reviews, contract.FIDELITY_LEVELS, reviewed)
         st.caption(
             "Hver prik er en fidelitetsmåling; de farvede bånd er niveauerne: 115–125 eksemplarisk, "
             "100–114 god, 74–99 rimelig, 25–73 ikke IPS."
@@ -55,12 +54,17 @@ else:
 st.subheader("IPS-konsulenter og deres uddannelse")
 if ex.has("staffing"):
     trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
+    ui.prefetch(
+        kpis.Filters(municipalities=chosen),
+        kpis.Question.of(trend_start, sel.end, "municipality", "month"),
+        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality", "month"),
+        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality"),
+    )
     load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
     staffing = ui.call(intake.staffing_by_municipality, sel.end, chosen)
     st.markdown("**Uddannede konsulenter og konsulenter under uddannelse pr. måned**")
-    fig = charts.monthly_counts(load, ["consultants_trained", "consultants_in_training"])
-    charts.shade_period(fig, sel.start, sel.end)
-    theme.show(fig, config=theme.config(displayModeBar=False))
+    ui.chart(charts.monthly_counts, load, ["consultants_trained", "consultants_in_training"],
+             shade=(sel.start, sel.end))
     st.caption("Antal personer; for flere kommuner summen. Den markerede flade er den valgte periode.")
     st.markdown(f"**Konsulenter pr. kommune, {ui.period_text(sel.end, sel.end)}**")
     ui.show_table(

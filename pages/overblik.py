@@ -2,16 +2,23 @@
 
 import streamlit as st
 
-from ipsdash import charts, filters, kpis, theme, ui
+from ipsdash import charts, filters, kpis, ui
 
 sel = ui.selection()
 ui.page_header("Overblik")
+prev = sel.previous()
+trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
+ui.prefetch(
+    sel.filters,
+    kpis.Question.of(sel.start, sel.end),
+    kpis.Question.of(prev.start, prev.end),
+    kpis.Question.of(trend_start, sel.end, "month"),
+)
 
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
-prev = sel.previous()
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
 
-st.caption(f"Ændringer sammenlignes med de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}.")
+st.caption(sel.compared_with())
 row1 = st.columns(4)
 ui.metric(row1[0], "active", now, before)
 ui.metric(row1[1], "waiting", now, before, lower_is_better=True)
@@ -23,20 +30,15 @@ ui.metric(row2[1], "enrollments", now, before)
 ui.metric(row2[2], "waiting_days_median", now, before, lower_is_better=True)
 ui.metric(row2[3], "active_in_period", now, before)
 
-trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
 months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
 
 left, right = st.columns(2)
 with left:
     st.markdown("**Aktive forløb og venteliste ved månedens udgang**")
-    fig = charts.monthly_counts(months, ["active", "waiting"])
-    charts.shade_period(fig, sel.start, sel.end)
-    theme.show(fig, config=theme.config(displayModeBar=False))
+    ui.chart(charts.monthly_counts, months, ["active", "waiting"], shade=(sel.start, sel.end))
 with right:
     st.markdown("**Andel i job eller uddannelse pr. måned**")
-    fig = charts.monthly_rate(months)
-    charts.shade_period(fig, sel.start, sel.end)
-    theme.show(fig, config=theme.config(displayModeBar=False))
+    ui.chart(charts.monthly_rate, months, shade=(sel.start, sel.end))
 st.caption("Den markerede flade er den valgte periode. Hver måned er sin egen periode: aktive i måneden, "
            "og job eller uddannelse, der lå i måneden.")
 

@@ -3,7 +3,7 @@ and whether the consultants have room (caseload against the fidelity limit of 20
 
 import streamlit as st
 
-from ipsdash import charts, contract, intake, kpis, texts, theme, ui
+from ipsdash import charts, contract, intake, kpis, texts, ui
 
 sel = ui.selection()
 ui.page_header("Indskrivning og venteliste")
@@ -16,13 +16,30 @@ if planned:
     if len(planned) == len(chosen):  # only municipalities without IPS: nothing to draw
         st.stop()
 
+trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
+ui.prefetch(
+    sel.filters,
+    kpis.Question.of(sel.start, sel.end),
+    kpis.Question.of(prev.start, prev.end),
+    kpis.Question.of(trend_start, sel.end, "month"),
+    kpis.Question.of(sel.start, sel.end, "month"),
+    *(kpis.Question.of(sel.start, sel.end, by) for by in intake.BREAKDOWNS),
+)
+if ui.extract().has("staffing"):  # the caseload's active courses: the municipality filter only
+    ui.prefetch(
+        kpis.Filters(municipalities=chosen),
+        *(kpis.Question.of(a, b, "municipality", "month")
+          for a, b in ((sel.start, sel.end), (prev.start, prev.end), (trend_start, sel.end), (sel.end.replace(day=1), sel.end))),
+        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality"),
+    )
+
 # --- Headline cards: the period against the one before --------------------------------------------
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
 load_now = ui.call(intake.caseload_by_month, sel.start, sel.end, chosen).iloc[-1]
 load_before = ui.call(intake.caseload_by_month, prev.start, prev.end, chosen).iloc[-1]
 
-st.caption(f"Ændringer sammenlignes med de {sel.days} dage før: {ui.period_text(prev.start, prev.end)}.")
+st.caption(sel.compared_with())
 row1 = st.columns(4)
 ui.metric(row1[0], "waiting", now, before, lower_is_better=True)
 ui.metric(row1[1], "waiting_days_median", now, before, lower_is_better=True)
@@ -35,9 +52,7 @@ ui.metric(row2[2], "active", now, before)
 ui.metric(row2[3], "caseload", load_now, load_before, lower_is_better=True)
 
 # --- Month by month ---------------------------------------------------------------------------------
-trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
 months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
-no_bar = theme.config(displayModeBar=False)
 
 st.subheader("Måned for måned")
 left, right = st.columns(2)
@@ -45,17 +60,13 @@ with left:
     st.markdown("**Henvisninger, opstartede og afsluttede forløb**")
     flows = ["referrals", "enrollments", "exits"]
     if charts.drawable(months, flows):
-        fig = charts.monthly_counts(months, flows)
-        charts.shade_period(fig, sel.start, sel.end)
-        theme.show(fig, config=no_bar)
+        ui.chart(charts.monthly_counts, months, flows, shade=(sel.start, sel.end))
     else:
         st.caption(texts.NOTHING_TO_DRAW)
 with right:
     st.markdown("**Venteliste og aktive forløb ved månedens udgang**")
     if charts.drawable(months, ["waiting", "active"]):
-        fig = charts.monthly_counts(months, ["waiting", "active"])
-        charts.shade_period(fig, sel.start, sel.end)
-        theme.show(fig, config=no_bar)
+        ui.chart(charts.monthly_counts, months, ["waiting", "active"], shade=(sel.start, sel.end))
     else:
         st.caption(texts.NOTHING_TO_DRAW)
 
@@ -63,9 +74,7 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Ventetid fra henvisning til opstart**")
     if charts.drawable(months, ["waiting_days_median"]):
-        fig = charts.monthly_days(months, ["waiting_days_median", "waiting_days_p90"])
-        charts.shade_period(fig, sel.start, sel.end)
-        theme.show(fig, config=no_bar)
+        ui.chart(charts.monthly_days, months, ["waiting_days_median", "waiting_days_p90"], shade=(sel.start, sel.end))
     else:
         st.caption(texts.NOTHING_TO_DRAW)
     st.caption("For forløb opstartet i måneden. Halvdelen ventede højst medianen; 9 ud af 10 højst 90 %-fraktilen.")
@@ -75,9 +84,7 @@ with right:
         load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
         if charts.drawable(load, ["caseload"]):
             limit = f"Højst {contract.CASELOAD_LIMIT} (IPS-fidelitet)"
-            fig = charts.monthly_caseload(load, contract.CASELOAD_LIMIT, limit)
-            charts.shade_period(fig, sel.start, sel.end)
-            theme.show(fig, config=no_bar)
+            ui.chart(charts.monthly_caseload, load, contract.CASELOAD_LIMIT, limit, shade=(sel.start, sel.end))
         else:
             st.caption(texts.NOTHING_TO_DRAW)
         note = intake.caseload_note(load)
@@ -98,8 +105,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown("**Afsluttede forløb pr. måned i perioden**")
     if charts.drawable(exits, list(intake.EXIT_COLUMNS)):
-        fig = charts.monthly_stacked(exits.iloc[:-1], list(intake.EXIT_COLUMNS), "exits", ui.threshold())
-        theme.show(fig, config=no_bar)
+        ui.chart(charts.monthly_stacked, exits.iloc[:-1], list(intake.EXIT_COLUMNS), "exits", ui.threshold())
     else:
         st.caption(texts.NOTHING_TO_DRAW)
     st.caption(

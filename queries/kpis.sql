@@ -3,9 +3,10 @@
 -- $by chooses the groups: 'none' (one row), 'municipality' (every municipality in the
 -- extract, zeros where it has no courses), 'grant' (every grant, and null for courses with
 -- no grant), 'target_group', 'variant', 'age_band', 'sex' (every value of the contract, and
--- null for courses where it is missing), 'month' or 'quarter' (every month or quarter that
--- touches the period; each row's figures are for that month or quarter clipped to
--- [$from, $to], so its period end b is the clipped end).
+-- null for courses where it is missing). $grain cuts the period: 'whole' (one row per group),
+-- 'month' or 'quarter' (a row per group and month or quarter that touches the period; each
+-- row's figures are for that month or quarter clipped to [$from, $to], so its period end b is
+-- the clipped end).
 -- Filters: $municipalities (integer list, empty = all), $grants (text list, empty = all),
 -- $target_group and $variant (null = all).
 --
@@ -29,7 +30,7 @@ span as (
     select
         cast($from as date) as first_day,
         cast($to as date) as last_day,
-        case when $by in ('month', 'quarter') then $by else 'whole' end as grain
+        $grain as grain
 ),
 
 periods as (
@@ -40,15 +41,15 @@ periods as (
             cast(month_start + to_months(case when span.grain = 'quarter' then 3 else 1 end) - interval 1 day as date),
             span.last_day
         ) as period_to,
-        period_index(greatest(cast(month_start as date), span.first_day), span.first_day, span.last_day, span.grain)
+        period_index(greatest(cast(month_start as date), span.first_day), $from, $to, $grain)
             as period_index
     from span
     cross join (
         select
             unnest(generate_series(
-                date_trunc(case when $by = 'quarter' then 'quarter' else 'month' end, cast($from as date)),
+                date_trunc(case when $grain = 'quarter' then 'quarter' else 'month' end, cast($from as date)),
                 cast($to as date),
-                to_months(case when $by = 'quarter' then 3 else 1 end)
+                to_months(case when $grain = 'quarter' then 3 else 1 end)
             )) as month_start
     )
     where span.grain in ('month', 'quarter')
@@ -78,82 +79,9 @@ selected as (
 
 -- Every group that gets a row, figures or not.
 groups as (
-    select
-        municipality_code as municipality_code,
-        cast(null as varchar) as grant_id,
-        cast(null as varchar) as target_group,
-        cast(null as varchar) as variant,
-        cast(null as varchar) as age_band,
-        cast(null as varchar) as sex
-    from municipalities
-    where
-        $by = 'municipality'
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), municipality_code))
-    union all
-    select
-        null,
-        grant_id,
-        null,
-        null,
-        null,
-        null
-    from grants
-    where $by = 'grant' and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id))
-    union all
-    select
-        null,
-        null,
-        null,
-        null,
-        null,
-        null
-    where $by = 'grant' and len(cast($grants as varchar[])) = 0
-    union all
-    select
-        null,
-        null,
-        unnest(['psykiatri', 'misbrug']),
-        null,
-        null,
-        null
-    where $by = 'target_group'
-    union all
-    select
-        null,
-        null,
-        null,
-        unnest(['IPS', 'IPS+']),
-        null,
-        null
-    where $by = 'variant'
-    union all
-    select
-        null,
-        null,
-        null,
-        null,
-        unnest(['18-29', '30-39', '40-49', '50+', null]),
-        null
-    where $by = 'age_band'
-    union all
-    select
-        null,
-        null,
-        null,
-        null,
-        null,
-        unnest(['K', 'M', null])
-    where $by = 'sex'
-    union all
-    select
-        null,
-        null,
-        null,
-        null,
-        null,
-        null
-    where $by in ('none', 'month', 'quarter')
+    select * exclude (group_by)
+    from kpi_groups($municipalities, $grants)
+    where group_by = $by
 ),
 
 -- Each course once: only the group key chosen by $by is kept (the others are null, so one query
@@ -166,19 +94,18 @@ course_events as (
         case when $by = 'variant' then selected.variant end as variant,
         case when $by = 'age_band' then selected.age_band end as age_band,
         case when $by = 'sex' then selected.sex end as sex,
-        period_index(selected.referral_date, span.first_day, span.last_day, span.grain) as referral_index,
-        period_index(selected.enrollment_date, span.first_day, span.last_day, span.grain) as enrollment_index,
-        period_index(selected.exit_date, span.first_day, span.last_day, span.grain) as exit_index,
+        period_index(selected.referral_date, $from, $to, $grain) as referral_index,
+        period_index(selected.enrollment_date, $from, $to, $grain) as enrollment_index,
+        period_index(selected.exit_date, $from, $to, $grain) as exit_index,
         -- Waiting ends at enrollment or exit, whichever comes first (least and greatest skip nulls).
         period_index(
-            least(selected.enrollment_date, selected.exit_date), span.first_day, span.last_day, span.grain
+            least(selected.enrollment_date, selected.exit_date), $from, $to, $grain
         ) as waiting_end_index,
-        period_index(selected.first_placement_date, span.first_day, span.last_day, span.grain)
+        period_index(selected.first_placement_date, $from, $to, $grain)
             as first_placement_index,
         selected.enrollment_date - selected.referral_date as waiting_days,
         selected.first_placement_date - selected.enrollment_date as days_to_first_placement
     from selected
-    cross join span
 ),
 
 -- Courses with the same group and the same period indexes count alike: counted once here, the
@@ -217,21 +144,20 @@ placed_runs as (
         case when $by = 'sex' then placed_spans.sex end as sex,
         placed_spans.kind as kind,
         greatest(
-            period_index(placed_spans.start_date, span.first_day, span.last_day, span.grain),
+            period_index(placed_spans.start_date, $from, $to, $grain),
             0,
             case
                 when placed_spans.previous_end is not null then least(
-                    period_index(placed_spans.previous_end, span.first_day, span.last_day, span.grain),
-                    coalesce(period_index(placed_spans.exit_date, span.first_day, span.last_day, span.grain), 1000000)
+                    period_index(placed_spans.previous_end, $from, $to, $grain),
+                    coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), 1000000)
                 ) + 1
             end
         ) as first_index,
         least(
-            coalesce(period_index(placed_spans.end_date, span.first_day, span.last_day, span.grain), 1000000),
-            coalesce(period_index(placed_spans.exit_date, span.first_day, span.last_day, span.grain), 1000000)
+            coalesce(period_index(placed_spans.end_date, $from, $to, $grain), 1000000),
+            coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), 1000000)
         ) as last_index
     from placed_spans
-    cross join span
     -- The same courses as selected; a run that starts after $to or ends before $from is in no period.
     where
         placed_spans.start_date <= cast($to as date)

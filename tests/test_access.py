@@ -10,11 +10,14 @@ forged URL cannot widen it, and the safe default without login.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -378,16 +381,39 @@ def roles_file(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def downloaded(monkeypatch) -> list:
-    """Every table the pages hand to a download button (ui.downloads writes them with export.excel)."""
+    """Every set of tables the pages hand to the download buttons (`ui.downloads`).
+
+    The buttons write their files on click (a deferred download), so the tables are taken where
+    the page hands them over; `test_every_download_is_written_from_the_tables_handed_over`
+    shows the files hold just those tables.
+    """
     seen: list = []
-    original = export.excel
+    original = ui.downloads
 
-    def spy(tables):
+    def spy(name, tables):
         seen.append(dict(tables))
-        return original(tables)
+        return original(name, tables)
 
-    monkeypatch.setattr(export, "excel", spy)
+    monkeypatch.setattr(ui, "downloads", spy)
     return seen
+
+
+def test_every_download_is_written_from_the_tables_handed_over(monkeypatch):
+    buttons = {}
+    monkeypatch.setattr(ui.st, "download_button", lambda label, data, **_: buttons.setdefault(label, data))
+    monkeypatch.setattr(ui.st, "popover", lambda *_, **__: contextlib.nullcontext())
+    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(dt.date(2024, 1, 1), dt.date(2024, 3, 31)))
+    tables = {"Nøgletal": pd.DataFrame({"referrals": [12, "<5"]}), "Måned for måned": pd.DataFrame({"waiting": [7]})}
+    ui.downloads("test", tables)
+    assert sorted(buttons) == ["CSV: Måned for måned", "CSV: Nøgletal", "Excel (alle tabeller)"]
+    # Deferred: each button holds a function that writes its file when clicked.
+    assert all(callable(make) for make in buttons.values())
+    assert buttons["CSV: Nøgletal"]() == export.csv(tables["Nøgletal"])
+    assert buttons["CSV: Måned for måned"]() == export.csv(tables["Måned for måned"])
+    sheets = pd.read_excel(io.BytesIO(buttons["Excel (alle tabeller)"]()), sheet_name=None)
+    assert list(sheets) == list(tables)
+    for title, df in tables.items():
+        assert sheets[title].astype(str).equals(export.labelled(df).astype(str))
 
 
 def run_as(user: dict | None, page: str | None = None, secrets: dict | None = AUTH, **query) -> AppTest:

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from ipsdash import data, funding, kpis, privacy
+from ipsdash import data, funding, kpis, outcomes, privacy
 from tests.builders import base_tables, write_extract
 
 THRESHOLD = 5
@@ -122,3 +122,18 @@ def test_trend_protects_the_period_months_against_the_period(tmp_path):
     assert inside.equals(kpis.kpi_table(ex, start, end, by="month", min_count=THRESHOLD))
     assert before.equals(kpis.kpi_table(ex, since, start - dt.timedelta(days=1), by="month", min_count=THRESHOLD))
     assert len(trend) == 18 and trend["period_start"].is_unique
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_month_of_the_municipalities_never_gives_a_hidden_waiting_list_back(tmp_path, seed):
+    # Kommuner shows each municipality's waiting list by month; the region's month is on Overblik.
+    ex = random_extract(tmp_path, seed)
+    start, end = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+    shown = outcomes.monthly_by_municipality(ex, start, end, min_count=THRESHOLD)
+    raw = kpis.kpi_raw(ex, start, end, by="municipality", grain="month")
+    region = kpis.kpi_raw(ex, start, end, by="month").set_index("period_start")["waiting"]
+    region_shown = kpis.kpi_table(ex, start, end, by="month", min_count=THRESHOLD).set_index("period_start")["waiting"]
+    for month, parts in shown.groupby("period_start"):
+        raw_parts = raw[raw["period_start"] == month].set_index("municipality_code").loc[parts["municipality_code"]]
+        assert_safe(parts.reset_index(drop=True), raw_parts.reset_index(drop=True), {"waiting": region[month]},
+                    ("waiting",), (seed, month), shown_total={"waiting": region_shown[month]})

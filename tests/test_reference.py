@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 
 from ipsdash import kpis
@@ -47,7 +48,46 @@ def test_sql_equals_reference(tmp_path, seed):
     for _, row in months.iterrows():
         start = row.period_start.date()
         a = max(start, dt.date(2023, 3, 10))
-        b = min((row.period_start + __import__("pandas").offsets.MonthEnd(0)).date(), dt.date(2023, 8, 20))
+        b = min((row.period_start + pd.offsets.MonthEnd(0)).date(), dt.date(2023, 8, 20))
         want = reference.kpis(courses, placements, a, b)
         for key in FIGURES:
             assert same(row[key], want[key]), (seed, start, key)
+
+
+# --- the monthly cube -------------------------------------------------------------------------------
+
+WHOLE_MONTHS = [
+    (dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+    (dt.date(2023, 7, 1), dt.date(2023, 9, 30)),
+    (dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+    (dt.date(2020, 1, 1), dt.date(2022, 12, 31)),  # before any course: every figure zero
+    (dt.date(2022, 11, 1), dt.date(2025, 8, 31)),
+]
+
+
+@pytest.mark.parametrize("seed", range(30, 34))
+def test_the_monthly_cube_answers_as_the_courses_do(tmp_path, seed):
+    """queries/kpis_monthly.sql (whole months, from the cube) against queries/kpis.sql (any days)."""
+    ex = random_extract(tmp_path, seed)
+    choices = [kpis.Filters(), kpis.Filters(municipalities=(630, 480)), kpis.Filters(target_group="misbrug"),
+               kpis.Filters(grants=("G1",), variant="IPS+")]
+    for filters in choices:
+        questions = [kpis.Question.of(a, b, by, grain) for a, b in WHOLE_MONTHS
+                     for by in ("none", "municipality", "grant", "target_group", "variant", "age_band", "sex")
+                     for grain in ("whole", "month", "quarter")]
+        # All in one query, as a page asks them.
+        for q, got in zip(questions, kpis._monthly(ex, questions, filters)):
+            pd.testing.assert_frame_equal(got, kpis._daily(ex, q, filters), check_dtype=False, obj=f"{q} {filters}")
+
+
+def test_only_whole_months_go_to_the_cube(tmp_path):
+    ex = random_extract(tmp_path, 40)
+    first_day, last_day, _ = kpis._monthly_span(ex)
+    assert kpis._in_whole_months(ex, dt.date(2023, 3, 1), dt.date(2023, 5, 31))
+    assert not kpis._in_whole_months(ex, dt.date(2023, 3, 2), dt.date(2023, 5, 31))  # a day of March left out
+    assert not kpis._in_whole_months(ex, dt.date(2023, 3, 1), dt.date(2023, 5, 30))
+    # From the first referral, or to the newest day of the data, needs no whole month: nothing lies outside.
+    assert kpis._in_whole_months(ex, first_day, dt.date(2023, 5, 31))
+    assert kpis._in_whole_months(ex, dt.date(2023, 3, 1), last_day)
+    # A period after the cube's last month is asked of the courses.
+    assert not kpis._in_whole_months(ex, dt.date(2040, 1, 1), dt.date(2040, 1, 31))

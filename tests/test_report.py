@@ -288,8 +288,10 @@ def test_spending_by_category_in_the_period_and_to_its_end(tmp_path):
 def test_previous_period_and_change(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
     figures = report.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
-    # 182 days (2024 is a leap year), so the previous period is the 182 days before.
-    assert (figures.previous_start, figures.previous_end) == (d("2023-07-03"), d("2023-12-31"))
+    # Six whole months, so the previous period is the six months before (not the 182 days before,
+    # 3 July to 31 December, which a funder would not recognise and which is two days off a
+    # period the dashboard offers).
+    assert (figures.previous_start, figures.previous_end) == (d("2023-07-01"), d("2023-12-31"))
     assert figures.spent_in_period == 2300.0 and figures.spent_in_previous_period == 1000.0
     keys = report.key_figures(figures).set_index("key")
     assert keys.loc["spent_in_period_dkk", "change"] == 1300.0

@@ -1,0 +1,301 @@
+-- The contract's course KPIs for several questions at once, each a grouping and periods of whole
+-- months, one row per question, group and period: the same rows and figures as kpis.sql gives for
+-- each, read from the monthly cube (queries/base/50_monthly.sql) instead of the courses, so the
+-- work does not grow with them, and one query answers all that a page asks with the same filters.
+--
+-- The periods come as parallel lists, one entry per period of every question (ipsdash/kpis.py
+-- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
+-- grouping, as kpis.sql's $by), $period_starts (kpis.sql's period_start: null for a whole
+-- period), $first_months and $last_months (the months the period runs over, numbered as the cube
+-- does), and $months_from and $months_to, the least first month less one and the greatest last
+-- month (the cube's rows outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants, $target_group, $variant. ipsdash/kpis.py
+-- asks this only for periods that no day of the data lies outside of in their first or last
+-- month, and that end in the cube.
+--
+-- Why whole months suffice (data-contract.md, "Definitions", with a and b the first and last day
+-- of months A and B): a flow counts the courses whose day lies in months A..B; a stock on b is the
+-- cube's stock at the end of month B; active in [a, b] is active on the day before a plus the
+-- enrollments in [a, b] (a course enrolled before a counts when it had not exited by then, one
+-- enrolled in [a, b] always); placed in [a, b] is placed in some month of A..B (a counting
+-- placement overlapping [a, b] of a course active in [a, b] overlaps the month of its own start or
+-- month A, whichever is later, and the course is active in that month), which is the courses placed
+-- in month A and those whose run of placed months starts in A+1..B after a run that ended before A
+-- (the first such start is the course's first placed month in the period, so each counts once).
+-- Medians and the 90th percentile are quantile_cont's interpolation over the cube's day counts.
+with
+
+-- One row per period of every question.
+periods as (
+    select
+        *,
+        -- The rows of the cube a grouping reads (queries/base/50_monthly.sql, "breakdown").
+        case when group_by in ('age_band', 'sex') then group_by else 'none' end as breakdown
+    from (
+        select
+            unnest(generate_series(1, len(cast($questions as integer[])))) as period,
+            unnest(cast($questions as integer[])) as question,
+            unnest(cast($bys as varchar[])) as group_by,
+            unnest(cast($period_starts as date[])) as period_start,
+            unnest(cast($first_months as integer[])) as first_month,
+            unnest(cast($last_months as integer[])) as last_month
+    )
+),
+
+-- Every group that gets a row in a period, figures or not (as kpis.sql).
+groups as (
+    select
+        periods.period as period,
+        kpi_groups.* exclude (group_by)
+    from periods
+    inner join kpi_groups($municipalities, $grants) as kpi_groups
+        on periods.group_by = kpi_groups.group_by
+),
+
+-- The cube's rows of the chosen courses that a period reads: its months and the one before it (a
+-- period past the cube reads the cube's last month: nothing changes after the data). Only the
+-- group key chosen by the question's grouping is kept.
+cube as (
+    select
+        periods.period as period,
+        case when periods.group_by = 'municipality' then monthly_figures.municipality_code end as municipality_code,
+        case when periods.group_by = 'grant' then monthly_figures.grant_id end as grant_id,
+        case when periods.group_by = 'target_group' then monthly_figures.target_group end as target_group,
+        case when periods.group_by = 'variant' then monthly_figures.variant end as variant,
+        case when periods.group_by = 'age_band' then monthly_figures.age_band end as age_band,
+        case when periods.group_by = 'sex' then monthly_figures.sex end as sex,
+        periods.first_month as first_month,
+        periods.last_month as last_month,
+        least(periods.last_month, monthly_span.last_month) as stock_month,
+        monthly_figures.month as month,
+        monthly_figures.referrals as referrals,
+        monthly_figures.enrollments as enrollments,
+        monthly_figures.exits as exits,
+        monthly_figures.job_starts as job_starts,
+        monthly_figures.waiting as waiting,
+        monthly_figures.active as active,
+        monthly_figures.placed_any as placed_any,
+        monthly_figures.placed_job as placed_job,
+        monthly_figures.placed_uddannelse as placed_uddannelse
+    from monthly_figures
+    cross join monthly_span
+    inner join periods
+        on
+            monthly_figures.breakdown = periods.breakdown
+            and monthly_figures.month between least(periods.first_month - 1, monthly_span.last_month) and periods.last_month
+    where
+        monthly_figures.month between $months_from and $months_to
+        and (len(cast($municipalities as integer[])) = 0
+            or list_contains(cast($municipalities as integer[]), monthly_figures.municipality_code))
+        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_figures.grant_id))
+        and ($target_group is null or monthly_figures.target_group = $target_group)
+        and ($variant is null or monthly_figures.variant = $variant)
+),
+
+-- Flows over the period's months; stocks in its last month, active on the day before it and
+-- placed in its first month (a month before the cube has no row: zero).
+month_figures as (
+    select
+        period,
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        sum(referrals) filter (where month between first_month and last_month) as referrals,
+        sum(enrollments) filter (where month between first_month and last_month) as enrollments,
+        sum(exits) filter (where month between first_month and last_month) as exits,
+        sum(job_starts) filter (where month between first_month and last_month) as job_starts,
+        sum(waiting) filter (where month = stock_month) as waiting,
+        sum(active) filter (where month = stock_month) as active,
+        sum(active) filter (where month = least(first_month - 1, stock_month)) as active_before,
+        sum(placed_any) filter (where month = least(first_month, stock_month)) as placed_first,
+        sum(placed_job) filter (where month = least(first_month, stock_month)) as placed_job_first,
+        sum(placed_uddannelse) filter (where month = least(first_month, stock_month)) as placed_education_first
+    from cube
+    group by all
+),
+
+-- Courses whose run of placed months starts after the period's first month, after a run that
+-- ended before it (or as their first).
+later_starts as (
+    select
+        periods.period as period,
+        case when periods.group_by = 'municipality' then placed_run_starts.municipality_code end as municipality_code,
+        case when periods.group_by = 'grant' then placed_run_starts.grant_id end as grant_id,
+        case when periods.group_by = 'target_group' then placed_run_starts.target_group end as target_group,
+        case when periods.group_by = 'variant' then placed_run_starts.variant end as variant,
+        case when periods.group_by = 'age_band' then placed_run_starts.age_band end as age_band,
+        case when periods.group_by = 'sex' then placed_run_starts.sex end as sex,
+        sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'any') as placed,
+        sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'job') as placed_job,
+        sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'uddannelse') as placed_education
+    from placed_run_starts
+    inner join periods
+        on
+            placed_run_starts.breakdown = periods.breakdown
+            and placed_run_starts.start_month between periods.first_month + 1 and periods.last_month
+            and (placed_run_starts.previous_end_month is null or placed_run_starts.previous_end_month < periods.first_month)
+    where
+        placed_run_starts.start_month between $months_from and $months_to
+        and (len(cast($municipalities as integer[])) = 0
+            or list_contains(cast($municipalities as integer[]), placed_run_starts.municipality_code))
+        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), placed_run_starts.grant_id))
+        and ($target_group is null or placed_run_starts.target_group = $target_group)
+        and ($variant is null or placed_run_starts.variant = $variant)
+    group by all
+),
+
+-- The day counts of the period's months, ranked: `reached` is how many courses have at most
+-- `days`, so the value at rank r (from 0) is the least days whose reached exceeds r.
+day_counts as (
+    select
+        periods.period as period,
+        case when periods.group_by = 'municipality' then monthly_days.municipality_code end as municipality_code,
+        case when periods.group_by = 'grant' then monthly_days.grant_id end as grant_id,
+        case when periods.group_by = 'target_group' then monthly_days.target_group end as target_group,
+        case when periods.group_by = 'variant' then monthly_days.variant end as variant,
+        case when periods.group_by = 'age_band' then monthly_days.age_band end as age_band,
+        case when periods.group_by = 'sex' then monthly_days.sex end as sex,
+        monthly_days.figure as figure,
+        monthly_days.days as days,
+        sum(monthly_days.courses) as courses
+    from monthly_days
+    inner join periods
+        on
+            monthly_days.breakdown = periods.breakdown
+            and monthly_days.month between periods.first_month and periods.last_month
+    where
+        monthly_days.month between $months_from and $months_to
+        and (len(cast($municipalities as integer[])) = 0
+            or list_contains(cast($municipalities as integer[]), monthly_days.municipality_code))
+        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_days.grant_id))
+        and ($target_group is null or monthly_days.target_group = $target_group)
+        and ($variant is null or monthly_days.variant = $variant)
+    group by all
+),
+
+ranked as (
+    select
+        *,
+        sum(courses) over (
+            partition by period, municipality_code, grant_id, target_group, variant, age_band, sex, figure
+            order by days
+            rows between unbounded preceding and current row
+        ) as reached,
+        sum(courses) over (
+            partition by period, municipality_code, grant_id, target_group, variant, age_band, sex, figure
+        ) as total
+    from day_counts
+),
+
+-- quantile_cont(x, q): position h = (n - 1) q between the values at ranks floor(h) and ceil(h).
+quantiles as (
+    select
+        period,
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        figure,
+        any_value(total) as total,
+        min(days) filter (where reached > floor((total - 1) * 0.5)) as median_low,
+        min(days) filter (where reached > ceil((total - 1) * 0.5)) as median_high,
+        min(days) filter (where reached > floor((total - 1) * 0.9)) as p90_low,
+        min(days) filter (where reached > ceil((total - 1) * 0.9)) as p90_high
+    from ranked
+    group by all
+),
+
+medians as (
+    select
+        period,
+        municipality_code,
+        grant_id,
+        target_group,
+        variant,
+        age_band,
+        sex,
+        max(median_low + ((total - 1) * 0.5 - floor((total - 1) * 0.5)) * (median_high - median_low))
+            filter (where figure = 'waiting_days') as waiting_days_median,
+        max(p90_low + ((total - 1) * 0.9 - floor((total - 1) * 0.9)) * (p90_high - p90_low))
+            filter (where figure = 'waiting_days') as waiting_days_p90,
+        max(median_low + ((total - 1) * 0.5 - floor((total - 1) * 0.5)) * (median_high - median_low))
+            filter (where figure = 'days_to_first_placement') as days_to_first_placement_median
+    from quantiles
+    group by all
+),
+
+final as (
+    select
+        periods.question as question,
+        groups.municipality_code as municipality_code,
+        municipalities.name as municipality,
+        groups.grant_id as grant_id,
+        groups.target_group as target_group,
+        groups.variant as variant,
+        groups.age_band as age_band,
+        groups.sex as sex,
+        periods.period_start as period_start,
+        cast(coalesce(month_figures.referrals, 0) as bigint) as referrals,
+        cast(coalesce(month_figures.enrollments, 0) as bigint) as enrollments,
+        cast(coalesce(month_figures.exits, 0) as bigint) as exits,
+        cast(coalesce(month_figures.waiting, 0) as bigint) as waiting,
+        cast(coalesce(month_figures.active, 0) as bigint) as active,
+        cast(coalesce(month_figures.active_before, 0) + coalesce(month_figures.enrollments, 0) as bigint)
+            as active_in_period,
+        cast(coalesce(month_figures.placed_first, 0) + coalesce(later_starts.placed, 0) as bigint) as placed,
+        cast(coalesce(month_figures.placed_job_first, 0) + coalesce(later_starts.placed_job, 0) as bigint)
+            as placed_job,
+        cast(coalesce(month_figures.placed_education_first, 0) + coalesce(later_starts.placed_education, 0) as bigint)
+            as placed_education,
+        cast(coalesce(month_figures.job_starts, 0) as bigint) as job_starts,
+        medians.waiting_days_median as waiting_days_median,
+        medians.waiting_days_p90 as waiting_days_p90,
+        medians.days_to_first_placement_median as days_to_first_placement_median
+    from groups
+    inner join periods
+        on groups.period = periods.period
+    left join municipalities
+        on groups.municipality_code = municipalities.municipality_code
+    left join month_figures
+        on
+            groups.period = month_figures.period
+            and groups.municipality_code is not distinct from month_figures.municipality_code
+            and groups.grant_id is not distinct from month_figures.grant_id
+            and groups.target_group is not distinct from month_figures.target_group
+            and groups.variant is not distinct from month_figures.variant
+            and groups.age_band is not distinct from month_figures.age_band
+            and groups.sex is not distinct from month_figures.sex
+    left join later_starts
+        on
+            groups.period = later_starts.period
+            and groups.municipality_code is not distinct from later_starts.municipality_code
+            and groups.grant_id is not distinct from later_starts.grant_id
+            and groups.target_group is not distinct from later_starts.target_group
+            and groups.variant is not distinct from later_starts.variant
+            and groups.age_band is not distinct from later_starts.age_band
+            and groups.sex is not distinct from later_starts.sex
+    left join medians
+        on
+            groups.period = medians.period
+            and groups.municipality_code is not distinct from medians.municipality_code
+            and groups.grant_id is not distinct from medians.grant_id
+            and groups.target_group is not distinct from medians.target_group
+            and groups.variant is not distinct from medians.variant
+            and groups.age_band is not distinct from medians.age_band
+            and groups.sex is not distinct from medians.sex
+)
+
+select * from final
+order by
+    question,
+    municipality_code nulls last,
+    grant_id nulls last,
+    target_group,
+    variant,
+    age_band nulls last,
+    sex nulls last,
+    period_start
