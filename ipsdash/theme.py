@@ -276,9 +276,18 @@ def danish_month_ticks(
     >>> fig.layout.xaxis.ticktext
     ('jan. 2024', 'feb. 2024', 'mar. 2024')
     """
+    settings = month_ticks(dates, max_ticks, monthly)
+    if settings:
+        fig.update_layout({axis: settings})
+    return fig
+
+
+def month_ticks(dates: Iterable[Any], max_ticks: int = 8, monthly: bool = True) -> dict[str, Any]:
+    """The axis settings `danish_month_ticks` writes (empty without dates), for a caller that
+    sets many axes in one `update_layout` (each update of a figure of many subplots is slow)."""
     months = sorted({_month_start(d) for d in dates if not fmt.is_missing(d)})
     if not months:
-        return fig
+        return {}
     first, last = months[0], months[-1]
     count = (last.year - first.year) * 12 + last.month - first.month + 1
     needed = count / max(1, max_ticks)
@@ -295,8 +304,7 @@ def danish_month_ticks(
     settings: dict[str, Any] = {"tickmode": "array", "tickvals": ticks, "ticktext": [fmt.month_label(t) for t in ticks]}
     if monthly:
         settings["hoverformat"] = "%B %Y"
-    fig.update_layout({axis: settings})
-    return fig
+    return settings
 
 
 def percent_axis(fig: go.Figure, top: float = 1.0, step: float | None = None, axis: str = "yaxis") -> go.Figure:

@@ -309,10 +309,10 @@ def show_table(table: pd.DataFrame, emphasise=None, strong=None, text_columns: i
     """
     from ipsdash import theme  # the colours; imported here to leave the shared import line alone
 
-    styled = table.style
     shade = list(emphasise) if emphasise is not None else [False] * len(table)
     bold = list(strong) if strong is not None else [False] * len(table)
-    styled = styled.apply(
+    # A pandas Styler costs more than the rest of a cached rerun: only where a row is marked.
+    styled = table if not any(shade) and not any(bold) else table.style.apply(
         lambda row: [
             ";".join(
                 s

@@ -94,7 +94,8 @@ monthly = ui.call(outcomes.monthly_by_municipality, trend_start, sel.end, filter
 ui.chart(charts.small_multiples, monthly, "waiting", t, highlight=chosen, start=sel.start, end=sel.end)
 st.caption(
     "Alle kommuner på samme skala. Den markerede flade er den valgte periode; skraverede søjler er måneder "
-    f"med færre end {t} på ventelisten."
+    f"med færre end {t} på ventelisten, og en måned uden punkt er skjult, for at regionens tal for måneden "
+    "ikke skal afsløre en anden kommunes små tal."
 )
 
 ui.downloads(
