@@ -164,18 +164,20 @@ def test_funnel_position_at_n_100(rate, expected):
 # Vejle 20 active (10 placed), Kolding 30 (9), Fredericia 12 (6), Odense 3 (1), Svendborg planned
 # with none, Assens starting after the quarter with none. Region: 26 of 65 = 40 %.
 SIZES = {630: (20, 10), 621: (30, 9), 607: (12, 6), 461: (3, 1)}
+# Besides Vejle (tests.builders.base_tables).
+MUNICIPALITIES = [
+    {"municipality_code": 621, "name": "Kolding", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
+    {"municipality_code": 607, "name": "Fredericia", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
+    {"municipality_code": 461, "name": "Odense", "region": "Syddanmark", "ips_start": dt.date(2019, 1, 1)},
+    {"municipality_code": 479, "name": "Svendborg", "region": "Syddanmark", "ips_start": None},
+    {"municipality_code": 420, "name": "Assens", "region": "Syddanmark", "ips_start": dt.date(2024, 9, 1)},
+]
 
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory):
     tables = base_tables()
-    tables["municipalities"] += [
-        {"municipality_code": 621, "name": "Kolding", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
-        {"municipality_code": 607, "name": "Fredericia", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
-        {"municipality_code": 461, "name": "Odense", "region": "Syddanmark", "ips_start": dt.date(2019, 1, 1)},
-        {"municipality_code": 479, "name": "Svendborg", "region": "Syddanmark", "ips_start": None},
-        {"municipality_code": 420, "name": "Assens", "region": "Syddanmark", "ips_start": dt.date(2024, 9, 1)},
-    ]
+    tables["municipalities"] += MUNICIPALITIES
     people, jobs = [], []
     for code, (active, placed) in SIZES.items():
         for i in range(active):
@@ -237,7 +239,7 @@ def test_changes_only_where_both_figures_are_shown(region):
 
 
 # Waiting all quarter: Vejle 20, Kolding 30, Fredericia 12, Odense 3 (referred in December, never
-# started); Odense's 3 is hidden, and Fredericia's 12 with it, or the region's 65 less the rest
+# started; Assens starts after the quarter, Svendborg is planned); Odense's 3 is hidden, and Fredericia's 12 with it, or the region's 65 less the rest
 # would give the 3 back.
 WAITING = {630: 20, 621: 30, 607: 12, 461: 3}
 
@@ -245,12 +247,7 @@ WAITING = {630: 20, 621: 30, 607: 12, 461: 3}
 @pytest.fixture(scope="module")
 def waiting_region(tmp_path_factory):
     tables = base_tables()
-    tables["municipalities"] += [
-        {"municipality_code": 621, "name": "Kolding", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
-        {"municipality_code": 607, "name": "Fredericia", "region": "Syddanmark", "ips_start": dt.date(2020, 1, 1)},
-        {"municipality_code": 461, "name": "Odense", "region": "Syddanmark", "ips_start": dt.date(2019, 1, 1)},
-        {"municipality_code": 479, "name": "Svendborg", "region": "Syddanmark", "ips_start": None},
-    ]
+    tables["municipalities"] += MUNICIPALITIES
     tables["participants"] = [
         course(f"w{code}_{i}", "2023-12-01", municipality_code=code) for code, n in WAITING.items() for i in range(n)
     ]
