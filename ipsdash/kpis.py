@@ -197,7 +197,8 @@ def _monthly(extract: data.Extract, questions: list[Question], filters: Filters)
     }
     df = _with_rates(data.run(extract, "kpis_monthly", params, keep=False))
     answers = df.groupby("question", sort=True)
-    return [_columns(answers.get_group(i), q) for i, q in enumerate(questions)]
+    # A question with no group gets no row (by municipality, of a municipality not in the extract).
+    return [_columns(answers.get_group(i) if i in answers.groups else df.iloc[:0], q) for i, q in enumerate(questions)]
 
 
 def _month_number(day: dt.date) -> int:

@@ -89,5 +89,9 @@ def test_only_whole_months_go_to_the_cube(tmp_path):
     # From the first referral, or to the newest day of the data, needs no whole month: nothing lies outside.
     assert kpis._in_whole_months(ex, first_day, dt.date(2023, 5, 31))
     assert kpis._in_whole_months(ex, dt.date(2023, 3, 1), last_day)
+    # A grouping with no group (a municipality the extract does not have) has no row either way.
+    nobody = kpis.Filters(municipalities=(999,))
+    q = kpis.Question.of(dt.date(2023, 3, 1), dt.date(2023, 5, 31), "municipality")
+    assert kpis._monthly(ex, [q], nobody)[0].empty and kpis._daily(ex, q, nobody).empty
     # A period after the cube's last month is asked of the courses.
     assert not kpis._in_whole_months(ex, dt.date(2040, 1, 1), dt.date(2040, 1, 31))
