@@ -328,11 +328,14 @@ def show_table(table: pd.DataFrame, emphasise=None, strong=None, text_columns: i
     )
     # Narrow figure columns, so a table of eight fits a laptop screen; a cut header shows whole on hover.
     helps = {t.label: f"{t.label}: {t.definition}" for t in texts.TERMS.values()}
+    # A column of words ("11 dage før slutdatoen") reads as names: left-aligned, as wide as it needs.
+    words = {c for c in table.columns if table[c].str.contains(r"[^\W\d]+\s+[^\W\d]+", regex=True).any()}
     config = {
         c: st.column_config.TextColumn(
             c,
-            alignment="left" if i < text_columns else "right",
-            width=None if i < text_columns else 125 if table[c].str.contains("(", regex=False).any() else 100,
+            alignment="left" if i < text_columns or c in words else "right",
+            width=None if i < text_columns or c in words
+            else 125 if table[c].str.contains("(", regex=False).any() else 100,
             help=helps.get(c),
         )
         for i, c in enumerate(table.columns)
