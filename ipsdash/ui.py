@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, texts
+from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, texts, theme
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
@@ -179,8 +179,6 @@ def chart(build, *args, shade: tuple | None = None, key: str | None = None, **kw
     for the same arguments (protected figures only: every chart builder draws what may be shown)
     and shared, never changed after it is built; st.plotly_chart only reads it.
     """
-    from ipsdash import theme
-
     fig = _figure(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), shade)
     theme.show(fig, config=theme.config(displayModeBar=False), key=key)
 
@@ -307,8 +305,6 @@ def show_table(table: pd.DataFrame, emphasise=None, strong=None, text_columns: i
 
     The first `text_columns` columns are names, left-aligned.
     """
-    from ipsdash import theme  # the colours; imported here to leave the shared import line alone
-
     shade = list(emphasise) if emphasise is not None else [False] * len(table)
     bold = list(strong) if strong is not None else [False] * len(table)
     # A pandas Styler costs more than the rest of a cached rerun: only where a row is marked.

@@ -69,6 +69,7 @@ from courses;
 create or replace view placed_month_runs as
 with
 
+-- Each counting placement once for its own kind and once for 'any'.
 spans as (
     select
         participant_id,
@@ -78,20 +79,7 @@ spans as (
         variant,
         age_band,
         sex,
-        kind,
-        month_number(start_date) as start_month,
-        least(coalesce(month_number(end_date), 1000000), coalesce(month_number(exit_date), 1000000)) as end_month
-    from counting_placements
-    union all
-    select
-        participant_id,
-        municipality_code,
-        grant_id,
-        target_group,
-        variant,
-        age_band,
-        sex,
-        'any' as kind,
+        unnest([kind, 'any']) as kind,
         month_number(start_date) as start_month,
         least(coalesce(month_number(end_date), 1000000), coalesce(month_number(exit_date), 1000000)) as end_month
     from counting_placements
