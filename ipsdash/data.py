@@ -144,8 +144,10 @@ def version(location: str) -> str:
     digest = hashlib.sha256()
     for table in TABLES:
         for path in source.table_files(location, table):
-            digest.update(path.encode())
-            if not source.is_remote(path):
+            if source.is_remote(path):
+                digest.update(path.encode())
+            else:  # the same files named from anywhere (`data`, `/srv/ips/data`) are one version
+                digest.update(os.path.abspath(path).encode())
                 st = os.stat(path)
                 digest.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]

@@ -194,13 +194,23 @@ def staffing_raw(
     df = data.run(extract, "staffing_by_month", params)
     df["month"] = pd.to_datetime(df["month"])
     active = kpis.kpi_raw(
-        extract, start, end, by="municipality", filters=Filters(municipalities=municipalities), grain="month"
+        extract, start, end, "municipality", Filters(municipalities=municipalities), grain="month", medians=False
     )
     active = active.set_index(["municipality_code", "period_start"])["active"]
     df.insert(3, "active", active.reindex(pd.MultiIndex.from_frame(df[["municipality_code", "month"]])).to_numpy())
     df["active"] = df["active"].fillna(0).astype(int)
     keep = df["consultants_fte"].notna() | (df["active"] > 0)
     return df[keep].reset_index(drop=True)
+
+
+def staffing_questions(
+    municipalities: tuple[int, ...], on: dt.date, *periods: tuple[dt.date, dt.date]
+) -> tuple[Filters, list[kpis.Question]]:
+    """What `caseload_by_month` over each of `periods` and `staffing_by_municipality` on `on` ask
+    of `kpis.kpi_raw`, as an ask for `ui.prefetch`: active courses per municipality (and month)."""
+    first = on.replace(day=1)
+    months = [kpis.Question.of(a, b, "municipality", "month", medians=False) for a, b in (*periods, (first, on))]
+    return Filters(municipalities=municipalities), [*months, kpis.Question.of(first, on, "municipality", medians=False)]
 
 
 def _caseload(active: pd.Series, fte: pd.Series) -> pd.Series:
@@ -291,7 +301,7 @@ def staffing_by_municipality(
     df = staffing_raw(extract, first, on, municipalities).reset_index(drop=True)
     threshold = _threshold(min_count)
     shown = kpis.kpi_table(
-        extract, first, on, by="municipality", filters=Filters(municipalities=municipalities), min_count=threshold
+        extract, first, on, "municipality", Filters(municipalities=municipalities), threshold, medians=False
     ).set_index("municipality_code")["active"]
     out = df.copy()
     shown_by_code = shown.to_dict()  # a dict keeps None (hidden to protect another) as None

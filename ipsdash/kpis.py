@@ -6,6 +6,7 @@ for course figures; it runs `queries/kpis.sql` and adds rates with their Wilson 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -121,21 +122,33 @@ def _group_and_grain(by: str, grain: str | None) -> tuple[str, str]:
     return by, grain
 
 
+# The figures taken over the courses' day counts: the dearest part of a question.
+MEDIANS = ("waiting_days_median", "waiting_days_p90", "days_to_first_placement_median")
+
+
 @dataclass(frozen=True)
 class Question:
-    """One KPI question: a period, a grouping and how the period is cut (all raw, unprotected)."""
+    """One KPI question: a period, a grouping and how the period is cut (all raw, unprotected).
+
+    `medians=False` leaves out the figures over day counts (`MEDIANS`, then empty): a caller that
+    needs only counts (the caseload's active courses, the waiting list per municipality and month)
+    need not pay for them. An answer with medians answers the same question without them too.
+    """
 
     start: dt.date
     end: dt.date
     by: str = "none"
     grain: str = "whole"
+    medians: bool = True
 
     @classmethod
-    def of(cls, start: dt.date, end: dt.date, by: str = "none", grain: str | None = None) -> Question:
+    def of(
+        cls, start: dt.date, end: dt.date, by: str = "none", grain: str | None = None, medians: bool = True
+    ) -> Question:
         group, cut = _group_and_grain(by, grain)
         if end < start:
             raise ValueError("the period ends before it starts")
-        return cls(start, end, group, cut)
+        return cls(start, end, group, cut, medians)
 
 
 def kpi_raw(
@@ -145,13 +158,14 @@ def kpi_raw(
     by: str = "none",
     filters: Filters = Filters(),
     grain: str | None = None,
+    medians: bool = True,
 ) -> pd.DataFrame:
     """The KPIs without the small-number rule. Never shown as it is: use `kpi_table`.
 
     `grain` "month" or "quarter" cuts the period for every group of `by` (by="municipality",
     grain="month": a row per municipality and month).
     """
-    return kpi_raw_many(extract, [Question.of(start, end, by, grain)], filters)[0]
+    return kpi_raw_many(extract, [Question.of(start, end, by, grain, medians)], filters)[0]
 
 
 def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filters = Filters()) -> list[pd.DataFrame]:
@@ -162,16 +176,26 @@ def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filt
     on the extract (`extract.remember`), so a question asked again, alone or in another batch,
     is not asked again: pages may ask for what they need together and then one figure at a time.
     """
-    keys = [("kpi_raw", q, filters) for q in questions]
-    missing = [q for q, key in zip(questions, keys) if extract.recall(key) is None]
-    monthly = [q for q in dict.fromkeys(missing) if _in_whole_months(extract, q.start, q.end)]
+    def kept(q: Question) -> pd.DataFrame | None:
+        answer = extract.recall(("kpi_raw", q, filters))
+        if answer is None and not q.medians:  # the answer with medians will do
+            answer = extract.recall(("kpi_raw", dataclasses.replace(q, medians=True), filters))
+        return answer
+
+    missing = [q for q in dict.fromkeys(questions) if kept(q) is None]
+    monthly = [q for q in missing if _in_whole_months(extract, q.start, q.end)]
     if monthly:
         for q, df in zip(monthly, _monthly(extract, monthly, filters)):
             extract.keep(("kpi_raw", q, filters), df)
     answers = []
-    for q, key in zip(questions, keys):
-        df = extract.remember(key, lambda q=q: _daily(extract, q, filters))
-        answers.append(df.copy())  # a caller may change its copy, never the kept answer
+    for q in questions:
+        df = kept(q)
+        if df is None:
+            df = extract.remember(("kpi_raw", q, filters), lambda q=q: _daily(extract, q, filters))
+        df = df.copy()  # a caller may change its copy, never the kept answer
+        if not q.medians:  # left out, whichever query or kept answer gave the rest
+            df[list(MEDIANS)] = np.nan
+        answers.append(df)
     return answers
 
 
@@ -184,15 +208,16 @@ def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame
 def _monthly(extract: data.Extract, questions: list[Question], filters: Filters) -> list[pd.DataFrame]:
     """Questions in whole months from the monthly cube (queries/kpis_monthly.sql), in one query."""
     extract.monthly_cube()
-    rows = [(i, q.by, *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
+    rows = [(i, q.by, q.medians, *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
     params = {
         "questions": [r[0] for r in rows],
         "bys": [r[1] for r in rows],
-        "period_starts": [r[2] for r in rows],
-        "first_months": [r[3] for r in rows],
-        "last_months": [r[4] for r in rows],
-        "months_from": min(r[3] for r in rows) - 1,
-        "months_to": max(r[4] for r in rows),
+        "medians": [r[2] for r in rows],
+        "period_starts": [r[3] for r in rows],
+        "first_months": [r[4] for r in rows],
+        "last_months": [r[5] for r in rows],
+        "months_from": min(r[4] for r in rows) - 1,
+        "months_to": max(r[5] for r in rows),
         **filters.params(),
     }
     df = _with_rates(data.run(extract, "kpis_monthly", params, keep=False))
@@ -307,12 +332,15 @@ def kpi_table(
     by: str = "none",
     filters: Filters = Filters(),
     min_count: int | None = None,
+    medians: bool = True,
 ) -> pd.DataFrame:
     """The KPIs of [start, end] per group of `by`, small numbers hidden (threshold `min_count`).
 
     Groups are protected together, as the parts of the total that `by="none"` gives, so that a
     hidden group cannot be worked out from the total and the groups shown (secondary suppression).
+    `medians=False`: as `Question`.
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
     additive = () if by == "none" else FLOWS if by in ("month", "quarter") else ADDITIVE
-    return privacy.protect(kpi_raw(extract, start, end, by, filters), RULE, threshold, additive=additive)
+    raw = kpi_raw(extract, start, end, by, filters, medians=medians)
+    return privacy.protect(raw, RULE, threshold, additive=additive)

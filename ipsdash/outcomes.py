@@ -373,7 +373,7 @@ def monthly_by_municipality(
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
     f = all_municipalities(filters)
-    raw = kpis.kpi_raw(extract, start, end, by="municipality", filters=f, grain="month")
+    raw = kpis.kpi_raw(extract, start, end, by="municipality", filters=f, grain="month", medians=False)
     raw = raw[["municipality_code", "municipality", "period_start", "waiting"]]
     protected = privacy.protect(raw, MONTHLY_RULE, threshold, additive=("waiting",), line="period_start")
     starts = catalog.municipalities(extract).set_index("municipality_code")["ips_start"]

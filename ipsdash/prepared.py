@@ -81,7 +81,8 @@ def min_courses() -> int:
 
 def folder(location: str, version: str, scope_key: str | None) -> Path:
     """The cache folder of one data version seen through one scope (None: every row)."""
-    name = hashlib.sha256(f"{FORMAT}\0{location}\0{version}\0{scope_key or ''}".encode()).hexdigest()[:24]
+    where = location if "://" in location else os.path.abspath(location)  # as named by the app or the CLI
+    name = hashlib.sha256(f"{FORMAT}\0{where}\0{version}\0{scope_key or ''}".encode()).hexdigest()[:24]
     return cache_root() / name
 
 

@@ -103,17 +103,17 @@ def protect(
     within each group of rows sharing the value of `line` (all rows when None). A cell hidden
     only to protect another figure becomes None; a small count becomes the text "<threshold".
     """
-    out = df.copy()
-    if threshold <= 1 or out.empty:
-        return out
-    n = len(out)
+    if threshold <= 1 or df.empty:
+        return df.copy()
+    n = len(df)
     no = np.zeros(n, dtype=bool)
-    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in rule.counts}
+    column = dict(df.items())  # each column looked up once
+    values = {c: _numbers(column[c]) for c in rule.counts}
     small = {c: is_small(values[c], threshold) for c in rule.counts}
     withheld = {c: no.copy() for c in rule.counts}
 
     def numbers(col: str) -> np.ndarray:
-        return values[col] if col in values else pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
+        return values[col] if col in values else _numbers(column[col])
 
     # A rate hidden only for a small difference would come back from its two counts: the
     # numerator goes with it.
@@ -123,7 +123,7 @@ def protect(
         if rate.numerator in withheld:
             withheld[rate.numerator] |= small_diff
 
-    groups = [np.arange(n)] if line is None else [idx for idx in out.groupby(line, dropna=False).indices.values()]
+    groups = [np.arange(n)] if line is None else [idx for idx in df.groupby(line, dropna=False).indices.values()]
     for col in additive:
         for idx in groups:
             hidden = small[col][idx] | withheld[col][idx]
@@ -134,19 +134,37 @@ def protect(
             return small[col] | withheld[col]
         return is_small(numbers(col), threshold)
 
+    # The shown columns as object arrays, changed in place and put into the copy once: a pandas
+    # `where` per column cost more than all the rest of the rule.
+    shown: dict[str, np.ndarray] = {}
+
+    def hide(col: str, where: np.ndarray, text=None) -> None:
+        if col not in shown:
+            shown[col] = column[col].to_numpy(dtype=object, copy=True)
+        shown[col][where] = text
+
     for rate in rule.rates:
         num, den = numbers(rate.numerator), numbers(rate.denominator)
-        hide = gone(rate.numerator) | gone(rate.denominator) | is_small(den - num, threshold)
+        hidden = gone(rate.numerator) | gone(rate.denominator) | is_small(den - num, threshold)
         for col in rate.shown:
-            out[col] = out[col].astype(object).where(~hide, None)
+            hide(col, hidden)
     for median, n_col in rule.medians.items():
-        out[median] = out[median].astype(object).where(~is_small(numbers(n_col), threshold), None)
+        hide(median, is_small(numbers(n_col), threshold))
     for count, dependents in rule.hidden_with.items():
-        hide = gone(count)
+        hidden = gone(count)
         for col in dependents:
-            out[col] = out[col].astype(object).where(~hide, None)
+            hide(col, hidden)
     label = hidden_label(threshold)
     for col in rule.counts:
-        shown = out[col].astype(object).where(~small[col], label)
-        out[col] = shown.where(~withheld[col], None)
-    return out
+        hide(col, small[col], label)
+        hide(col, withheld[col])
+    # Object columns stay object columns ("<5" beside numbers), never inferred as text.
+    changed = {c: pd.Series(a, index=df.index, dtype=object, name=c) for c, a in shown.items()}
+    return pd.DataFrame({**column, **changed}, index=df.index)
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """A column as floats (NaN where it is not a number)."""
+    if values.dtype.kind in "fiu":
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -178,16 +178,23 @@ def grant_info(extract: data.Extract, grant_id: str) -> Grant:
     )
 
 
-def build(
-    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None
-) -> ReportData:
-    """Every figure of the report of `grant_id` for [start, end], small numbers hidden."""
+def check(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date) -> Grant:
+    """The grant, or the ReportError that building its report for [start, end] would raise."""
     if end < start:
         raise ReportError(f"perioden slutter ({end.isoformat()}) før den begynder ({start.isoformat()})")
     grant = grant_info(extract, grant_id)
     as_of = catalog.span(extract)[1]
     if start > as_of:
         raise ReportError(f"perioden begynder efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
+    return grant
+
+
+def build(
+    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None
+) -> ReportData:
+    """Every figure of the report of `grant_id` for [start, end], small numbers hidden."""
+    grant = check(extract, grant_id, start, end)
+    as_of = catalog.span(extract)[1]
     threshold = privacy.default_threshold() if min_count is None else min_count
     chosen = kpis.Filters(grants=(grant_id,))
     previous = filters.Selection(start, end, chosen).previous()
@@ -907,7 +914,7 @@ _compiler = None
 _compiler_lock = threading.Lock()
 
 
-def _typst():
+def typst_compiler():
     """One Typst compiler for the process (fonts are read once), or a Danish message on what to install."""
     global _compiler
     try:
@@ -936,7 +943,7 @@ def to_pdf(d: ReportData) -> bytes:
     payload = json.dumps(document(d), ensure_ascii=False, default=str)
     # One compilation at a time: Streamlit serves sessions from several threads.
     with _compiler_lock:
-        compiler = _typst()
+        compiler = typst_compiler()
         return compiler.compile(input=source, format="pdf", sys_inputs={"data": payload}, pdf_standards=["a-2b"])
 
 

@@ -101,14 +101,19 @@ def call(fn, *args, **kwargs):
     return _call(name, ex.location, ex.version, ex.scope.key, args, tuple(sorted(kwargs.items())))
 
 
-def prefetch(filters: kpis.Filters, *questions: kpis.Question) -> None:
+def prefetch(*asks: tuple[kpis.Filters, list[kpis.Question]]) -> None:
     """Ask DuckDB the page's KPI questions together, before its figures ask them one by one.
 
     A page's figure functions each ask `kpis.kpi_raw` for what they need; asked together, the
-    questions in whole months cost one query (`kpis.kpi_raw_many`), and the figure functions then
-    find their answers kept on the extract. Only a shortcut: a question left out is asked alone.
+    questions in whole months cost one query per filter (`kpis.kpi_raw_many`), and the figure
+    functions then find their answers kept on the extract. Each ask is (filters, questions); asks
+    with the same filters go in one query. Only a shortcut: a question left out is asked alone.
     """
-    kpis.kpi_raw_many(extract(), list(questions), filters)
+    together: dict[kpis.Filters, list[kpis.Question]] = {}
+    for chosen, questions in asks:
+        together.setdefault(chosen, []).extend(questions)
+    for chosen, questions in together.items():
+        kpis.kpi_raw_many(extract(), questions, chosen)
 
 
 def threshold() -> int:
@@ -525,20 +530,25 @@ def pages_for(pages: list) -> list:
 
 
 def report_downloads(grant_id: str) -> None:
-    """The funder's report of one grant for the selected period, as PDF and as Excel."""
+    """The funder's report of one grant for the selected period, as PDF and as Excel.
+
+    Written when a button is clicked (building the report takes longer than the rest of the
+    page); what would stop it is said at once, before the buttons.
+    """
     from ipsdash import report  # the report pulls in Typst; only the funding page needs it
 
     sel = selection()
+    ex = extract()
     try:
-        pdf = call(report.pdf, grant_id, sel.start, sel.end)
-        xlsx = call(report.xlsx, grant_id, sel.start, sel.end)
+        report.check(ex, grant_id, sel.start, sel.end)
+        report.typst_compiler()
     except report.ReportError as exc:
         st.warning(str(exc), icon=":material/warning:")
         return
     with st.container(horizontal=True):
         st.download_button(
             "Rapport til bevillingsgiver (PDF)",
-            pdf,
+            lambda: report.pdf(ex, grant_id, sel.start, sel.end),
             file_name=report.file_name(grant_id, sel.start, sel.end, "pdf"),
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
@@ -546,7 +556,7 @@ def report_downloads(grant_id: str) -> None:
         )
         st.download_button(
             "Rapportens tal (Excel)",
-            xlsx,
+            lambda: report.xlsx(ex, grant_id, sel.start, sel.end),
             file_name=report.file_name(grant_id, sel.start, sel.end, "xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table:",

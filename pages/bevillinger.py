@@ -156,10 +156,13 @@ else:
     )
     st.caption("Vælg en bevilling i filteret til venstre for at se den alene – så følger de andre sider den også.")
     ui.downloads("bevillinger", {"Alle bevillinger": overview})
-    tabs = st.tabs([f"{title} ({grant_id})" for grant_id, title in zip(overview["grant_id"], overview["title"])])
+    # Only the open tab's grant is drawn: a click on another tab reruns the page (on_change="rerun").
+    labels = [f"{title} ({grant_id})" for grant_id, title in zip(overview["grant_id"], overview["title"])]
+    tabs = st.tabs(labels, key="bevilling_fane", on_change="rerun")
     for tab, grant_id in zip(tabs, overview["grant_id"]):
-        with tab:
-            show_grant(grant_id)
+        if tab.open:
+            with tab:
+                show_grant(grant_id)
 
 ui.definitions(
     [

@@ -3,7 +3,7 @@ levels) and whether their consultants are trained. Both tables are optional in t
 
 import streamlit as st
 
-from ipsdash import charts, contract, intake, kpis, texts, ui
+from ipsdash import charts, contract, intake, texts, ui
 
 sel = ui.selection()
 ui.page_header("Kvalitet")
@@ -54,12 +54,7 @@ else:
 st.subheader("IPS-konsulenter og deres uddannelse")
 if ex.has("staffing"):
     trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
-    ui.prefetch(
-        kpis.Filters(municipalities=chosen),
-        kpis.Question.of(trend_start, sel.end, "municipality", "month"),
-        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality", "month"),
-        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality"),
-    )
+    ui.prefetch(intake.staffing_questions(chosen, sel.end, (trend_start, sel.end)))
     load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
     staffing = ui.call(intake.staffing_by_municipality, sel.end, chosen)
     st.markdown("**Uddannede konsulenter og konsulenter under uddannelse pr. måned**")

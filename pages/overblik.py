@@ -9,10 +9,11 @@ ui.page_header("Overblik")
 prev = sel.previous()
 trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
 ui.prefetch(
-    sel.filters,
-    kpis.Question.of(sel.start, sel.end),
-    kpis.Question.of(prev.start, prev.end),
-    kpis.Question.of(trend_start, sel.end, "month"),
+    (
+        sel.filters,
+        [kpis.Question.of(sel.start, sel.end), kpis.Question.of(prev.start, prev.end),
+         kpis.Question.of(trend_start, sel.end, "month")],
+    )
 )
 
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]

@@ -17,21 +17,21 @@ if planned:
         st.stop()
 
 trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
-ui.prefetch(
-    sel.filters,
-    kpis.Question.of(sel.start, sel.end),
-    kpis.Question.of(prev.start, prev.end),
-    kpis.Question.of(trend_start, sel.end, "month"),
-    kpis.Question.of(sel.start, sel.end, "month"),
-    *(kpis.Question.of(sel.start, sel.end, by) for by in intake.BREAKDOWNS),
-)
-if ui.extract().has("staffing"):  # the caseload's active courses: the municipality filter only
-    ui.prefetch(
-        kpis.Filters(municipalities=chosen),
-        *(kpis.Question.of(a, b, "municipality", "month")
-          for a, b in ((sel.start, sel.end), (prev.start, prev.end), (trend_start, sel.end), (sel.end.replace(day=1), sel.end))),
-        kpis.Question.of(sel.end.replace(day=1), sel.end, "municipality"),
+asks = [
+    (
+        sel.filters,
+        [
+            kpis.Question.of(sel.start, sel.end),
+            kpis.Question.of(prev.start, prev.end),
+            kpis.Question.of(trend_start, sel.end, "month"),
+            kpis.Question.of(sel.start, sel.end, "month"),
+            *(kpis.Question.of(sel.start, sel.end, by) for by in intake.BREAKDOWNS),
+        ],
     )
+]
+if ui.extract().has("staffing"):
+    asks.append(intake.staffing_questions(chosen, sel.end, (sel.start, sel.end), (prev.start, prev.end), (trend_start, sel.end)))
+ui.prefetch(*asks)
 
 # --- Headline cards: the period against the one before --------------------------------------------
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]

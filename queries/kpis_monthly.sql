@@ -5,7 +5,8 @@
 --
 -- The periods come as parallel lists, one entry per period of every question (ipsdash/kpis.py
 -- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
--- grouping, as kpis.sql's $by), $period_starts (kpis.sql's period_start: null for a whole
+-- grouping, as kpis.sql's $by), $medians (false: the day-count figures are left out, null, and
+-- the cube's day counts not read for it), $period_starts (kpis.sql's period_start: null for a whole
 -- period), $first_months and $last_months (the months the period runs over, numbered as the cube
 -- does), and $months_from and $months_to, the least first month less one and the greatest last
 -- month (the cube's rows outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants, $target_group, $variant. ipsdash/kpis.py
@@ -35,6 +36,7 @@ periods as (
             unnest(generate_series(1, len(cast($questions as integer[])))) as period,
             unnest(cast($questions as integer[])) as question,
             unnest(cast($bys as varchar[])) as group_by,
+            unnest(cast($medians as boolean[])) as medians,
             unnest(cast($period_starts as date[])) as period_start,
             unnest(cast($first_months as integer[])) as first_month,
             unnest(cast($last_months as integer[])) as last_month
@@ -163,7 +165,8 @@ day_counts as (
     from monthly_days
     inner join periods
         on
-            monthly_days.breakdown = periods.breakdown
+            periods.medians
+            and monthly_days.breakdown = periods.breakdown
             and monthly_days.month between periods.first_month and periods.last_month
     where
         monthly_days.month between $months_from and $months_to

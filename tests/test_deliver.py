@@ -894,3 +894,20 @@ def test_who_is_late_around_the_cut_off(tmp_path):
     )
     assert list(deliver.freshness(ex, (630, 461))["municipality"]) == ["Odense", "Vejle"]
     assert f"{deliver.LATE_AFTER_DAYS} dage" in texts.definition("delivery_status")
+
+
+def test_the_command_line_prepares_the_new_version_for_the_dashboard(tmp_path, root, monkeypatch, capsys):
+    from ipsdash import prepared
+
+    monkeypatch.setenv("IPS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("IPS_PREPARE_MIN_COURSES", "1")
+    new = write_extract(tmp_path / "new", grown())
+    assert cli.main(["deliver", str(new / "participants.parquet"), "--data-dir", str(root)]) == 0
+    assert "forberedt til dashboardet" in capsys.readouterr().out
+    # The app names the data directory its own way; the copies are found all the same.
+    monkeypatch.chdir(root.parent)
+    location = source.data_dir(root.name)
+    assert prepared.folder(location, data.version(location), None).is_dir()
+    assert cli.main(["rollback", "--data-dir", str(root)]) == 0
+    location = source.data_dir(str(root))
+    assert prepared.folder(location, data.version(location), None).is_dir()

@@ -5,10 +5,12 @@ function (funding.funding_table) computes both, and these tests hold the page to
 """
 
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from ipsdash import catalog, data, fmt, grants
@@ -114,14 +116,21 @@ def test_the_outlook_says_before_or_after_the_end_date_and_by_how_much(as_of):
     assert ("før" in text or "efter slutdatoen" in text) and "kr." in text
 
 
-def test_all_grants_one_tab_each_with_an_overview():
+def test_all_grants_one_tab_each_with_an_overview(as_of):
     at = app(PAGE)
     overview = table_with(at, "Opbrugt mod slutdato")
     assert list(overview["Bevilling"]) == list(catalog.grants(data.get_extract())["title"])
-    assert len(at.tabs) == 3
-    assert [s.value for s in at.main.subheader] == list(overview["Bevilling"])
-    assert metrics(at)  # cards of every grant
-    assert len(at.get("plotly_chart")) == 9
+    assert [t.label for t in at.tabs] == [f"{t} ({g})" for g, t in zip(catalog.grants(data.get_extract())["grant_id"],
+                                                                          overview["Bevilling"])]
+    # Only the open tab is drawn, the first at first; another tab drawn on its own when opened.
+    assert [s.value for s in at.main.subheader] == [overview["Bevilling"][0]]
+    assert len(at.get("plotly_chart")) == 3
+    at.session_state["bevilling_fane"] = RSD
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.main.subheader] == ["Regional medfinansiering af IPS 2022-2026"]
+    assert_cards_equal_cli(at, as_of, "RSD-2022")
+    assert len(at.get("plotly_chart")) == 3
 
 
 def test_a_municipality_filter_narrows_the_tables_but_never_the_grant(as_of):
@@ -171,3 +180,30 @@ def test_report_buttons_offer_the_funders_report_for_the_chosen_grant():
     assert "Rapport til bevillingsgiver (PDF)" in labels and "Rapportens tal (Excel)" in labels
     at = app("pages/bevillinger.py")
     assert not [b for b in at.get("download_button") if b.label.startswith("Rapport")]
+
+
+def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeypatch):
+    import contextlib
+
+    from ipsdash import filters, report, ui
+
+    buttons = {}
+    warnings = []
+    monkeypatch.setattr(ui.st, "download_button", lambda label, data, **_: buttons.setdefault(label, data))
+    monkeypatch.setattr(ui.st, "container", lambda *_, **__: contextlib.nullcontext())
+    monkeypatch.setattr(ui.st, "warning", lambda text, **_: warnings.append(text))
+    monkeypatch.setattr(ui, "extract", data.get_extract)
+    period = (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(*period))
+    ui.report_downloads("APMF-2021")
+    assert all(callable(make) for make in buttons.values()) and not warnings
+    assert buttons["Rapport til bevillingsgiver (PDF)"]().startswith(b"%PDF")
+    sheets = pd.read_excel(io.BytesIO(buttons["Rapportens tal (Excel)"]()), sheet_name=None)
+    expected = pd.read_excel(io.BytesIO(report.xlsx(data.get_extract(), "APMF-2021", *period)), sheet_name=None)
+    assert list(sheets) == list(expected) and all(sheets[n].equals(expected[n]) for n in expected)
+
+    buttons.clear()
+    late = catalog.span(data.get_extract())[1] + dt.timedelta(days=40)
+    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(late, late + dt.timedelta(days=30)))
+    ui.report_downloads("APMF-2021")
+    assert not buttons and warnings and "efter udtrækkets data" in warnings[0]

@@ -1,5 +1,6 @@
 """The SQL's figures equal a naive course-by-course reading of the contract on random extracts."""
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -78,6 +79,33 @@ def test_the_monthly_cube_answers_as_the_courses_do(tmp_path, seed):
         # All in one query, as a page asks them.
         for q, got in zip(questions, kpis._monthly(ex, questions, filters)):
             pd.testing.assert_frame_equal(got, kpis._daily(ex, q, filters), check_dtype=False, obj=f"{q} {filters}")
+
+
+def test_a_question_without_medians_has_the_same_counts_and_no_medians(tmp_path, monkeypatch):
+    ex = random_extract(tmp_path, 41)
+    chosen = kpis.Filters(municipalities=(630, 480))
+    full = [kpis.Question.of(a, b, by, grain) for a, b in WHOLE_MONTHS for by, grain in
+            (("none", "whole"), ("municipality", "month"), ("age_band", "whole"))]
+    bare = [dataclasses.replace(q, medians=False) for q in full]
+    medians = list(kpis.MEDIANS)
+    # Mixed in one query, as a page asks them: each question gets what it asked for.
+    answers = kpis._monthly(ex, [*full, *bare], chosen)
+    with_medians, without = answers[: len(full)], answers[len(full):]
+    assert any(df[medians].notna().any().any() for df in with_medians)
+    for q, a, b in zip(bare, with_medians, without):
+        assert b[medians].isna().all().all(), q
+        pd.testing.assert_frame_equal(b.drop(columns=medians), a.drop(columns=medians), obj=str(q))
+        pd.testing.assert_frame_equal(kpis._daily(ex, q, chosen).drop(columns=medians), b.drop(columns=medians),
+                                      check_dtype=False, obj=str(q))
+    # An answer kept with medians answers the question without them: nothing is asked again.
+    ex.forget()
+    kpis.kpi_raw_many(ex, full, chosen)
+    monkeypatch.setattr(kpis, "_monthly", lambda *args: pytest.fail("asked again"))
+    monkeypatch.setattr(kpis, "_daily", lambda *args: pytest.fail("asked again"))
+    for q, a in zip(bare, kpis.kpi_raw_many(ex, bare, chosen)):
+        assert a[medians].isna().all().all(), q
+        pd.testing.assert_frame_equal(a.drop(columns=medians), with_medians[full.index(dataclasses.replace(q, medians=True))]
+                                      .drop(columns=medians), obj=str(q))
 
 
 def test_only_whole_months_go_to_the_cube(tmp_path):
