@@ -35,7 +35,11 @@ RULE = privacy.Rule(
 def funding_raw(extract: data.Extract, on: dt.date, by: str = "municipality", grants: tuple[str, ...] = ()) -> pd.DataFrame:
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
-    df = data.run(extract, "funding", {"on": on, "by": by, "grants": [str(g) for g in grants]})
+    # Every grant is asked once per day and kept (a page shows the grants and each grant's rows);
+    # a grant's rows do not depend on the other grants, nor does their protection (line="grant_id").
+    df = data.run(extract, "funding", {"on": on, "by": by})
+    if grants:
+        df = df[df["grant_id"].isin([str(g) for g in grants])].reset_index(drop=True)
     df["municipality_code"] = df["municipality_code"].astype("Int64")
     return df[list(FIGURES)]
 

@@ -190,9 +190,12 @@ def staffing_raw(
     """
     if end < start:
         raise ValueError("the period ends before it starts")
-    params = {"from": start, "to": end, "municipalities": [int(m) for m in municipalities]}
+    # The staffing of every month of the data, asked once (pages ask for several periods) and cut.
+    first, last = catalog.span(extract)
+    params = {"from": min(start, first), "to": max(end, last), "municipalities": [int(m) for m in municipalities]}
     df = data.run(extract, "staffing_by_month", params)
     df["month"] = pd.to_datetime(df["month"])
+    df = df[df["month"].between(pd.Timestamp(start.replace(day=1)), pd.Timestamp(end))].reset_index(drop=True)
     active = kpis.kpi_raw(
         extract, start, end, "municipality", Filters(municipalities=municipalities), grain="month", medians=False
     )

@@ -208,16 +208,22 @@ def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame
 def _monthly(extract: data.Extract, questions: list[Question], filters: Filters) -> list[pd.DataFrame]:
     """Questions in whole months from the monthly cube (queries/kpis_monthly.sql), in one query."""
     extract.monthly_cube()
-    rows = [(i, q.by, q.medians, *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
+    # The cube's day counts summed over grant, target group and variant (`rolled`, far fewer rows)
+    # answer a question that has none of them as filter or grouping.
+    summed = not filters.grants and filters.target_group is None and filters.variant is None
+    rolled = {q: summed and q.by not in ("grant", "target_group", "variant") for q in questions}
+    rows = [(i, q.by, q.medians, rolled[q], *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
     params = {
         "questions": [r[0] for r in rows],
         "bys": [r[1] for r in rows],
         "medians": [r[2] for r in rows],
-        "period_starts": [r[3] for r in rows],
-        "first_months": [r[4] for r in rows],
-        "last_months": [r[5] for r in rows],
-        "months_from": min(r[4] for r in rows) - 1,
-        "months_to": max(r[5] for r in rows),
+        "rolled": [r[3] for r in rows],
+        "rolled_only": all(rolled[q] for q in questions if q.medians),
+        "period_starts": [r[4] for r in rows],
+        "first_months": [r[5] for r in rows],
+        "last_months": [r[6] for r in rows],
+        "months_from": min(r[5] for r in rows) - 1,
+        "months_to": max(r[6] for r in rows),
         **filters.params(),
     }
     df = _with_rates(data.run(extract, "kpis_monthly", params, keep=False))

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -51,7 +53,7 @@ VIEWS = {
     "monthly_span": ("order", "first_day"),
     "monthly_figures": ("order", "breakdown, month"),
     "placed_run_starts": ("order", "breakdown, start_month"),
-    "monthly_days": ("order", "breakdown, month, figure"),
+    "monthly_days": ("order", "rolled, breakdown, month, figure"),
 }
 # Rows per Parquet row group: small enough that a single municipality's or year's rows skip well.
 ROW_GROUP_ROWS = 65_536
@@ -59,7 +61,7 @@ COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
 # Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
 # copies written by an older version are not read as if they held the new views.
-FORMAT = 4
+FORMAT = 5
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
@@ -133,6 +135,24 @@ def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:
             _point_views(con, target, [view])
     finally:
         con.execute(f"set memory_limit = {_literal(old_limit)}")
+
+
+def kept_beside(location: str, version: str, name: str, compute: Callable[[], list]) -> list:
+    """`compute()` (a list JSON can hold), kept as `<name>.json` in the prepared folder of this data
+    version (every row), so that it is worked out once per version on this machine, not again on
+    every server start. Computed each time when the extract is not prepared or its folder cannot
+    be written. `name` must change when what `compute` computes does."""
+    target = folder(location, version, None)
+    path = target / f"{name}.json"
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(path.read_text(encoding="utf-8"))
+    value = compute()
+    if target.is_dir():
+        with contextlib.suppress(OSError):
+            partial = target / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+            partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, path)
+    return value
 
 
 def _tidy(root: Path, keep: Path) -> None:

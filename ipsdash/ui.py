@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import os
+import pickle
 from collections.abc import Mapping
 
 import pandas as pd
@@ -167,7 +169,19 @@ def page_header(title: str) -> None:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
 
 
-@st.cache_resource(ttl=3600, max_entries=300, show_spinner=False)
+def _digest(frame: pd.DataFrame | pd.Series) -> str:
+    """A table's cache key: the digest of its pickle, which holds every cell as it is.
+
+    Streamlit's own hashing of a small table of mixed cells ("<5" beside numbers) takes 4 ms; a
+    page draws a dozen. Two equal tables laid out differently in memory only miss the cache.
+    """
+    return hashlib.sha256(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+TABLE_KEYS = {pd.DataFrame: _digest, pd.Series: _digest}
+
+
+@st.cache_resource(ttl=3600, max_entries=300, show_spinner=False, hash_funcs=TABLE_KEYS)
 def _figure(build: str, args: tuple, kwargs: tuple, shade: tuple | None):
     module, name = build.rsplit(".", 1)
     fig = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
@@ -310,8 +324,15 @@ def show_table(table: pd.DataFrame, emphasise=None, strong=None, text_columns: i
 
     The first `text_columns` columns are names, left-aligned.
     """
-    shade = list(emphasise) if emphasise is not None else [False] * len(table)
-    bold = list(strong) if strong is not None else [False] * len(table)
+    shade = tuple(bool(s) for s in emphasise) if emphasise is not None else (False,) * len(table)
+    bold = tuple(bool(s) for s in strong) if strong is not None else (False,) * len(table)
+    _table(table, shade, bold, text_columns)
+
+
+# Drawn once per table and marks, then replayed: the Styler and the column setup cost more than
+# the rest of a cached rerun (Streamlit keeps the element a cached function draws and sends it again).
+@st.cache_data(ttl=3600, max_entries=500, show_spinner=False, hash_funcs=TABLE_KEYS)
+def _table(table: pd.DataFrame, shade: tuple[bool, ...], bold: tuple[bool, ...], text_columns: int) -> None:
     # A pandas Styler costs more than the rest of a cached rerun: only where a row is marked.
     styled = table if not any(shade) and not any(bold) else table.style.apply(
         lambda row: [

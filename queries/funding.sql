@@ -1,6 +1,7 @@
 -- Funding of grants on the day $on: one row per grant and budgeted municipality plus one row
 -- per grant with municipality_code null for the part kept centrally ($by = 'municipality'),
--- or one row per grant with all its postings ($by = 'grant'). $grants filters (empty = all).
+-- or one row per grant with all its postings ($by = 'grant'), for every grant (ipsdash/funding.py
+-- keeps the answer and picks the grants asked for).
 --
 -- Definitions (data-contract.md): budget (grant_budgets.budget_dkk; a grant's amount; the
 -- central part is the amount less the municipalities' budgets); spent to b; use = spent
@@ -9,37 +10,31 @@
 -- of them with a counting placement on or before b).
 with
 
-chosen_grants as (
-    select *
-    from grants
-    where len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id)
-),
-
 budgets as (
     select
         grant_budgets.grant_id as grant_id,
         grant_budgets.municipality_code as municipality_code,
         grant_budgets.budget_dkk as budget_dkk
     from grant_budgets
-    inner join chosen_grants
-        on grant_budgets.grant_id = chosen_grants.grant_id
+    inner join grants
+        on grant_budgets.grant_id = grants.grant_id
     where $by = 'municipality'
     union all
     select
-        chosen_grants.grant_id,
+        grants.grant_id,
         null,
-        chosen_grants.amount_dkk - coalesce(
-            (select sum(grant_budgets.budget_dkk) from grant_budgets where grant_budgets.grant_id = chosen_grants.grant_id),
+        grants.amount_dkk - coalesce(
+            (select sum(grant_budgets.budget_dkk) from grant_budgets where grant_budgets.grant_id = grants.grant_id),
             0
         )
-    from chosen_grants
+    from grants
     where $by = 'municipality'
     union all
     select
-        chosen_grants.grant_id,
+        grants.grant_id,
         null,
-        chosen_grants.amount_dkk
-    from chosen_grants
+        grants.amount_dkk
+    from grants
     where $by = 'grant'
 ),
 
@@ -52,8 +47,8 @@ spending as (
             where expenditures.posting_date > cast($on as date) - 90
         ), 0) as spent_last_90_days_dkk
     from expenditures
-    inner join chosen_grants
-        on expenditures.grant_id = chosen_grants.grant_id
+    inner join grants
+        on expenditures.grant_id = grants.grant_id
     where expenditures.posting_date <= cast($on as date)
     group by all
 ),
@@ -65,8 +60,8 @@ funded_courses as (
         count(*) as courses,
         count(*) filter (where courses.first_placement_date <= cast($on as date)) as placed
     from courses
-    inner join chosen_grants
-        on courses.grant_id = chosen_grants.grant_id
+    inner join grants
+        on courses.grant_id = grants.grant_id
     where courses.enrollment_date <= cast($on as date)
     group by all
 ),

@@ -6,7 +6,9 @@
 -- The periods come as parallel lists, one entry per period of every question (ipsdash/kpis.py
 -- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
 -- grouping, as kpis.sql's $by), $medians (false: the day-count figures are left out, null, and
--- the cube's day counts not read for it), $period_starts (kpis.sql's period_start: null for a whole
+-- the cube's day counts not read for it), $rolled (the period may read the day counts summed over
+-- grant, target group and variant: none of them is a filter or its grouping) and $rolled_only
+-- (every period that reads day counts may), $period_starts (kpis.sql's period_start: null for a whole
 -- period), $first_months and $last_months (the months the period runs over, numbered as the cube
 -- does), and $months_from and $months_to, the least first month less one and the greatest last
 -- month (the cube's rows outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants, $target_group, $variant. ipsdash/kpis.py
@@ -37,6 +39,7 @@ periods as (
             unnest(cast($questions as integer[])) as question,
             unnest(cast($bys as varchar[])) as group_by,
             unnest(cast($medians as boolean[])) as medians,
+            unnest(cast($rolled as boolean[])) as rolled,
             unnest(cast($period_starts as date[])) as period_start,
             unnest(cast($first_months as integer[])) as first_month,
             unnest(cast($last_months as integer[])) as last_month
@@ -166,10 +169,12 @@ day_counts as (
     inner join periods
         on
             periods.medians
+            and monthly_days.rolled = periods.rolled
             and monthly_days.breakdown = periods.breakdown
             and monthly_days.month between periods.first_month and periods.last_month
     where
         monthly_days.month between $months_from and $months_to
+        and (monthly_days.rolled or not $rolled_only)
         and (len(cast($municipalities as integer[])) = 0
             or list_contains(cast($municipalities as integer[]), monthly_days.municipality_code))
         and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_days.grant_id))

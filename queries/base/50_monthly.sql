@@ -285,7 +285,8 @@ group by grouping sets (
 
 -- Waiting days of the courses enrolled in each month, and days to the first placement of the
 -- courses whose first counting placement starts in it: how many courses had each day count, by
--- breakdown and group.
+-- breakdown and group. `rolled` rows sum over grant, target group and variant (null there): a
+-- question with none of those as filter or grouping reads them (under half of the rows, at 1M).
 create or replace view monthly_days as
 with
 
@@ -318,6 +319,7 @@ days as (
 )
 
 select
+    grouping(grant_id) = 1 as rolled,
     case when grouping(age_band) = 0 then 'age_band' when grouping(sex) = 0 then 'sex' else 'none' end as breakdown,
     municipality_code,
     grant_id,
@@ -333,5 +335,8 @@ from days
 group by grouping sets (
     (municipality_code, grant_id, target_group, variant, figure, month, days),
     (municipality_code, grant_id, target_group, variant, age_band, figure, month, days),
-    (municipality_code, grant_id, target_group, variant, sex, figure, month, days)
+    (municipality_code, grant_id, target_group, variant, sex, figure, month, days),
+    (municipality_code, figure, month, days),
+    (municipality_code, age_band, figure, month, days),
+    (municipality_code, sex, figure, month, days)
 );
