@@ -290,6 +290,20 @@ def caseload_by_month(
     return out.drop(columns="active_without_staffing")
 
 
+def month_ending(table: pd.DataFrame, day: dt.date) -> pd.Series | None:
+    """The row of `caseload_by_month` for the month that ends on `day`, or None (no such row, or
+    `day` is not a month's last day).
+
+    A month's row depends on that month alone (its staffing, the courses active at its end, each
+    protected on its own), so it is the last row of `caseload_by_month` over any period ending on
+    `day`: a page that has the months of its chart need not ask for the period before again.
+    """
+    if (day + dt.timedelta(days=1)).day != 1:
+        return None
+    rows = table[table["period_start"] == pd.Timestamp(day.replace(day=1))]
+    return rows.iloc[0] if len(rows) else None
+
+
 def staffing_by_municipality(
     extract: data.Extract, on: dt.date, municipalities: tuple[int, ...] = (), min_count: int | None = None
 ) -> pd.DataFrame:

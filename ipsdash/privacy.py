@@ -41,7 +41,10 @@ def is_small(values, threshold: int) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
         v = values.astype(float, copy=False)  # protect's own arrays: no conversion needed
     else:
-        v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+        try:  # plain numbers (and None): no pandas, which costs more than the test cell by cell
+            v = np.atleast_1d(np.asarray(values, dtype=float))
+        except (TypeError, ValueError):  # "<5", pd.NA and the like
+            v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return (v >= 1) & (v < threshold)
 

@@ -36,8 +36,12 @@ ui.prefetch(*asks)
 # --- Headline cards: the period against the one before --------------------------------------------
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
-load_now = ui.call(intake.caseload_by_month, sel.start, sel.end, chosen).iloc[-1]
-load_before = ui.call(intake.caseload_by_month, prev.start, prev.end, chosen).iloc[-1]
+# The caseload of the period's last month, and of the one before's, from the months of the chart.
+months_load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
+load_now = months_load.iloc[-1]
+load_before = intake.month_ending(months_load, prev.end)
+if load_before is None:
+    load_before = ui.call(intake.caseload_by_month, prev.start, prev.end, chosen).iloc[-1]
 
 st.caption(sel.compared_with())
 row1 = st.columns(4)
@@ -81,7 +85,7 @@ with left:
 with right:
     st.markdown(f"**Forløb pr. konsulent (årsværk) mod fidelitetsgrænsen på {contract.CASELOAD_LIMIT}**")
     if ui.extract().has("staffing"):
-        load = ui.call(intake.caseload_by_month, trend_start, sel.end, chosen)
+        load = months_load
         if charts.drawable(load, ["caseload"]):
             limit = f"Højst {contract.CASELOAD_LIMIT} (IPS-fidelitet)"
             ui.chart(charts.monthly_caseload, load, contract.CASELOAD_LIMIT, limit, shade=(sel.start, sel.end))

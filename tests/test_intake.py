@@ -145,6 +145,18 @@ def test_caseload_without_staffing_table(exits_extract):
     assert rows["consultants_fte"].isna().all() and rows["caseload"].isna().all()
 
 
+@pytest.mark.parametrize("municipalities", [(), (630,), (630, 461, 575)])
+def test_a_months_caseload_is_the_last_row_of_any_period_ending_with_it(municipalities):
+    demo = data.get_extract()
+    months = intake.caseload_by_month(demo, dt.date(2023, 1, 1), dt.date(2025, 12, 31), municipalities)
+    for start, end in [(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), (dt.date(2025, 7, 1), dt.date(2025, 9, 30)),
+                       (dt.date(2023, 1, 1), dt.date(2023, 1, 31))]:
+        alone = intake.caseload_by_month(demo, start, end, municipalities).iloc[-1]
+        pd.testing.assert_series_equal(intake.month_ending(months, end), alone, check_names=False)
+    assert intake.month_ending(months, dt.date(2024, 6, 15)) is None  # not a month's last day
+    assert intake.month_ending(months, dt.date(2022, 12, 31)) is None  # before the table
+
+
 # --- Exits by reason ---------------------------------------------------------------------------------
 
 
