@@ -44,7 +44,7 @@ def is_small(values, threshold: int) -> np.ndarray:
         try:  # plain numbers (and None): no pandas, which costs more than the test cell by cell
             v = np.atleast_1d(np.asarray(values, dtype=float))
         except (TypeError, ValueError):  # "<5", pd.NA and the like
-            v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            v = _numbers(pd.Series(values))
     with np.errstate(invalid="ignore"):
         return (v >= 1) & (v < threshold)
 

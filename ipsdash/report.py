@@ -914,9 +914,8 @@ _compiler = None
 _compiler_lock = threading.Lock()
 
 
-def typst_compiler():
-    """One Typst compiler for the process (fonts are read once), or a Danish message on what to install."""
-    global _compiler
+def require_typst():
+    """The typst package, or a ReportError saying in Danish what to install (the PDF needs it)."""
     try:
         import typst
     except ImportError:
@@ -924,6 +923,13 @@ def typst_compiler():
             "PDF-rapporten kræver Python-pakken typst, som ikke er installeret. "
             "Installér projektets pakker med `make run` eller `pip install -r requirements.txt`."
         ) from None
+    return typst
+
+
+def _typst():
+    """One Typst compiler for the process (fonts are read once); call with `_compiler_lock` held."""
+    global _compiler
+    typst = require_typst()
     if _compiler is None:
         font_paths = []
         try:
@@ -943,7 +949,7 @@ def to_pdf(d: ReportData) -> bytes:
     payload = json.dumps(document(d), ensure_ascii=False, default=str)
     # One compilation at a time: Streamlit serves sessions from several threads.
     with _compiler_lock:
-        compiler = typst_compiler()
+        compiler = _typst()
         return compiler.compile(input=source, format="pdf", sys_inputs={"data": payload}, pdf_standards=["a-2b"])
 
 

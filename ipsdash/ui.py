@@ -562,7 +562,7 @@ def report_downloads(grant_id: str) -> None:
     ex = extract()
     try:
         report.check(ex, grant_id, sel.start, sel.end)
-        report.typst_compiler()
+        report.require_typst()
     except report.ReportError as exc:
         st.warning(str(exc), icon=":material/warning:")
         return
