@@ -7,7 +7,8 @@ a cache folder and points the view of the same name at those files. The SQL in q
 the one definition; the files are only its result, kept until the data change.
 
 The monthly cube (queries/base/50_monthly.sql), which every question in whole months reads, is
-written here too, built from the prepared courses: one sorted file per view.
+written here too, built from the prepared courses: one sorted file per view; and how current
+the extract is (queries/base/60_extract_dates.sql), which every page asks and which reads every course.
 
 The course files are split by the year a row stops counting for a period (a course's exit, a
 placement's end; open ones last), so a question about recent periods opens only recent files:
@@ -44,8 +45,8 @@ log = logging.getLogger(__name__)
 # View → how its copy is laid out: ("year", a date column whose year splits its files; null: not
 # ended, in the last file), or ("order", the columns one file is sorted by) for the monthly cube
 # (queries/base/50_monthly.sql), whose size is set by groups and months, not courses: a question
-# reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest.
-# Built in this order: each view reads the prepared copies of those before it.
+# reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest
+# (and for the extract's dates, one row per municipality). Built in this order: each view reads the prepared copies of those before it.
 VIEWS = {
     "counting_placements": ("year", "end_date"),
     "courses": ("year", "exit_date"),
@@ -54,6 +55,7 @@ VIEWS = {
     "monthly_figures": ("order", "breakdown, month"),
     "placed_run_starts": ("order", "breakdown, start_month"),
     "monthly_days": ("order", "rolled, breakdown, month, figure"),
+    "extract_dates": ("order", "municipality"),
 }
 # Rows per Parquet row group: small enough that a single municipality's or year's rows skip well.
 ROW_GROUP_ROWS = 65_536
@@ -61,7 +63,7 @@ COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
 # Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
 # copies written by an older version are not read as if they held the new views.
-FORMAT = 5
+FORMAT = 6
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
