@@ -154,7 +154,8 @@ def exits_by_reason(
     """
     raw = exits_by_reason_raw(extract, start, end, filters)
     threshold = _threshold(min_count)
-    monthly = kpis.kpi_table(extract, start, end, by="month", filters=filters, min_count=threshold)
+    # The exits only: no day counts are read for the months.
+    monthly = kpis.kpi_table(extract, start, end, by="month", filters=filters, min_count=threshold, medians=False)
     whole = kpis.kpi_table(extract, start, end, filters=filters, min_count=threshold)
     out = raw.astype({c: object for c in ("exits", *EXIT_COLUMNS)})
     out["exits"] = [*monthly["exits"], whole["exits"].iloc[0]]

@@ -24,7 +24,7 @@ asks = [
             kpis.Question.of(sel.start, sel.end),
             kpis.Question.of(prev.start, prev.end),
             kpis.Question.of(trend_start, sel.end, "month"),
-            kpis.Question.of(sel.start, sel.end, "month"),
+            kpis.Question.of(sel.start, sel.end, "month", medians=False),  # exits by reason
             *(kpis.Question.of(sel.start, sel.end, by) for by in intake.BREAKDOWNS),
         ],
     )

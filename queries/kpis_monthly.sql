@@ -46,6 +46,19 @@ periods as (
     )
 ),
 
+-- The months of each period that reads day counts, one row each: the cube's day counts are
+-- joined on equal months (a join on a range of months pairs every row with every period first).
+period_months as (
+    select
+        period,
+        group_by,
+        rolled,
+        breakdown,
+        unnest(generate_series(first_month, last_month)) as month
+    from periods
+    where medians
+),
+
 -- Every group that gets a row in a period, figures or not (as kpis.sql).
 groups as (
     select
@@ -155,23 +168,22 @@ later_starts as (
 -- `days`, so the value at rank r (from 0) is the least days whose reached exceeds r.
 day_counts as (
     select
-        periods.period as period,
-        case when periods.group_by = 'municipality' then monthly_days.municipality_code end as municipality_code,
-        case when periods.group_by = 'grant' then monthly_days.grant_id end as grant_id,
-        case when periods.group_by = 'target_group' then monthly_days.target_group end as target_group,
-        case when periods.group_by = 'variant' then monthly_days.variant end as variant,
-        case when periods.group_by = 'age_band' then monthly_days.age_band end as age_band,
-        case when periods.group_by = 'sex' then monthly_days.sex end as sex,
+        period_months.period as period,
+        case when period_months.group_by = 'municipality' then monthly_days.municipality_code end as municipality_code,
+        case when period_months.group_by = 'grant' then monthly_days.grant_id end as grant_id,
+        case when period_months.group_by = 'target_group' then monthly_days.target_group end as target_group,
+        case when period_months.group_by = 'variant' then monthly_days.variant end as variant,
+        case when period_months.group_by = 'age_band' then monthly_days.age_band end as age_band,
+        case when period_months.group_by = 'sex' then monthly_days.sex end as sex,
         monthly_days.figure as figure,
         monthly_days.days as days,
         sum(monthly_days.courses) as courses
     from monthly_days
-    inner join periods
+    inner join period_months
         on
-            periods.medians
-            and monthly_days.rolled = periods.rolled
-            and monthly_days.breakdown = periods.breakdown
-            and monthly_days.month between periods.first_month and periods.last_month
+            monthly_days.rolled = period_months.rolled
+            and monthly_days.breakdown = period_months.breakdown
+            and monthly_days.month = period_months.month
     where
         monthly_days.month between $months_from and $months_to
         and (monthly_days.rolled or not $rolled_only)
