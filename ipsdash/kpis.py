@@ -208,17 +208,15 @@ def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame
 def _monthly(extract: data.Extract, questions: list[Question], filters: Filters) -> list[pd.DataFrame]:
     """Questions in whole months from the monthly cube (queries/kpis_monthly.sql), in one query."""
     extract.monthly_cube()
-    # The cube's day counts summed over grant, target group and variant (`rolled`, far fewer rows)
-    # answer a question that has none of them as filter or grouping.
-    summed = not filters.grants and filters.target_group is None and filters.variant is None
-    rolled = {q: summed and q.by not in ("grant", "target_group", "variant") for q in questions}
-    rows = [(i, q.by, q.medians, rolled[q], *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
+    levels = {q: _level(q, filters) for q in questions}
+    rows = [(i, q.by, q.medians, levels[q], *period) for i, q in enumerate(questions) for period in _monthly_periods(q)]
+    read = {levels[q] for q in questions if q.medians}
     params = {
         "questions": [r[0] for r in rows],
         "bys": [r[1] for r in rows],
         "medians": [r[2] for r in rows],
-        "rolled": [r[3] for r in rows],
-        "rolled_only": all(rolled[q] for q in questions if q.medians),
+        "levels": [r[3] for r in rows],
+        "only_level": read.pop() if len(read) == 1 else None,
         "period_starts": [r[4] for r in rows],
         "first_months": [r[5] for r in rows],
         "last_months": [r[6] for r in rows],
@@ -230,6 +228,43 @@ def _monthly(extract: data.Extract, questions: list[Question], filters: Filters)
     answers = df.groupby("question", sort=True)
     # A question with no group gets no row (by municipality, of a municipality not in the extract).
     return [_columns(answers.get_group(i) if i in answers.groups else df.iloc[:0], q) for i, q in enumerate(questions)]
+
+
+# The levels of the cube's day counts (queries/base/50_monthly.sql, monthly_days), fewest rows
+# first, each with the group columns it keeps; "target_group" and "variant" are kept without the
+# breakdowns by age band and sex.
+LEVELS = {
+    "region": frozenset(),
+    "target_group": frozenset({"target_group"}),
+    "variant": frozenset({"variant"}),
+    "municipality": frozenset({"municipality"}),
+    "all": frozenset({"municipality", "grant", "target_group", "variant"}),
+}
+
+
+def _level(q: Question, filters: Filters) -> str:
+    """The level of day counts with the fewest rows that holds the question's grouping and filters.
+
+    >>> year = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    >>> _level(Question.of(*year, "variant"), Filters()), _level(Question.of(*year, "sex"), Filters(variant="IPS"))
+    ('variant', 'all')
+    """
+    needed = {
+        name
+        for name, chosen in (
+            ("municipality", filters.municipalities),
+            ("grant", filters.grants),
+            ("target_group", filters.target_group is not None),
+            ("variant", filters.variant is not None),
+        )
+        if chosen
+    } | ({q.by} & LEVELS["all"])
+    broken_down = q.by in ("age_band", "sex")
+    return next(
+        level
+        for level, kept in LEVELS.items()
+        if needed <= kept and not (broken_down and level in ("target_group", "variant"))
+    )
 
 
 def _month_number(day: dt.date) -> int:

@@ -54,7 +54,8 @@ VIEWS = {
     "monthly_span": ("order", "first_day"),
     "monthly_figures": ("order", "breakdown, month"),
     "placed_run_starts": ("order", "breakdown, start_month"),
-    "monthly_days": ("order", "rolled, breakdown, month, figure"),
+    "monthly_group_days": ("order", "level, breakdown, month, figure"),
+    "monthly_summed_days": ("order", "level, breakdown, month, figure"),
     "extract_dates": ("order", "municipality"),
 }
 # Rows per Parquet row group: small enough that a single municipality's or year's rows skip well.
@@ -63,7 +64,7 @@ COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
 # Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
 # copies written by an older version are not read as if they held the new views.
-FORMAT = 6
+FORMAT = 7
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.

@@ -6,12 +6,13 @@
 -- The periods come as parallel lists, one entry per period of every question (ipsdash/kpis.py
 -- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
 -- grouping, as kpis.sql's $by), $medians (false: the day-count figures are left out, null, and
--- the cube's day counts not read for it), $rolled (the period may read the day counts summed over
--- grant, target group and variant: none of them is a filter or its grouping) and $rolled_only
--- (every period that reads day counts may), $period_starts (kpis.sql's period_start: null for a whole
--- period), $first_months and $last_months (the months the period runs over, numbered as the cube
--- does), and $months_from and $months_to, the least first month less one and the greatest last
--- month (the cube's rows outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants, $target_group, $variant. ipsdash/kpis.py
+-- the cube's day counts not read for it), $levels (the level of the cube's day counts the period
+-- reads: queries/base/50_monthly.sql, monthly_days), $period_starts (kpis.sql's period_start: null
+-- for a whole period), $first_months and $last_months (the months the period runs over, numbered
+-- as the cube does), $months_from and $months_to, the least first month less one and the greatest
+-- last month, and $only_level, the one level every period reads, if there is one (the cube's rows
+-- outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants,
+-- $target_group, $variant. ipsdash/kpis.py
 -- asks this only for periods that no day of the data lies outside of in their first or last
 -- month, and that end in the cube.
 --
@@ -39,7 +40,7 @@ periods as (
             unnest(cast($questions as integer[])) as question,
             unnest(cast($bys as varchar[])) as group_by,
             unnest(cast($medians as boolean[])) as medians,
-            unnest(cast($rolled as boolean[])) as rolled,
+            unnest(cast($levels as varchar[])) as level,
             unnest(cast($period_starts as date[])) as period_start,
             unnest(cast($first_months as integer[])) as first_month,
             unnest(cast($last_months as integer[])) as last_month
@@ -52,7 +53,7 @@ period_months as (
     select
         period,
         group_by,
-        rolled,
+        level,
         breakdown,
         unnest(generate_series(first_month, last_month)) as month
     from periods
@@ -181,12 +182,12 @@ day_counts as (
     from monthly_days
     inner join period_months
         on
-            monthly_days.rolled = period_months.rolled
+            monthly_days.level = period_months.level
             and monthly_days.breakdown = period_months.breakdown
             and monthly_days.month = period_months.month
     where
         monthly_days.month between $months_from and $months_to
-        and (monthly_days.rolled or not $rolled_only)
+        and ($only_level is null or monthly_days.level = $only_level)
         and (len(cast($municipalities as integer[])) = 0
             or list_contains(cast($municipalities as integer[]), monthly_days.municipality_code))
         and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_days.grant_id))

@@ -285,9 +285,18 @@ group by grouping sets (
 
 -- Waiting days of the courses enrolled in each month, and days to the first placement of the
 -- courses whose first counting placement starts in it: how many courses had each day count, by
--- breakdown and group. `rolled` rows sum over grant, target group and variant (null there): a
--- question with none of those as filter or grouping reads them (under half of the rows, at 1M).
-create or replace view monthly_days as
+-- breakdown and group. The day counts are nearly one row per course, so they are kept once more
+-- summed over the group columns a question does not need: `level` names the group columns kept
+-- (the others null): 'all' (municipality, grant, target group and variant), 'municipality',
+-- 'target_group' or 'variant' (these two for the breakdown 'none' only) or 'region' (none of
+-- them). A question reads the level with the fewest rows that holds its filters and its grouping
+-- (ipsdash/kpis.py, `_level`): the whole region reads a quarter of the rows of its
+-- municipalities' counts at 1M, and a tenth of those of every group.
+--
+-- monthly_group_days holds the levels 'all' and 'municipality', counted from the courses;
+-- monthly_summed_days the others, summed from those counts (far fewer rows than courses: as
+-- grouping sets of the courses, they made the build at 20M courses run out of its memory).
+create or replace view monthly_group_days as
 with
 
 days as (
@@ -319,7 +328,7 @@ days as (
 )
 
 select
-    grouping(grant_id) = 1 as rolled,
+    case when grouping(grant_id) = 0 then 'all' else 'municipality' end as level,
     case when grouping(age_band) = 0 then 'age_band' when grouping(sex) = 0 then 'sex' else 'none' end as breakdown,
     municipality_code,
     grant_id,
@@ -340,3 +349,43 @@ group by grouping sets (
     (municipality_code, age_band, figure, month, days),
     (municipality_code, sex, figure, month, days)
 );
+
+create or replace view monthly_summed_days as
+select
+    case when grouping(target_group) = 0 then 'target_group' else 'variant' end as level,
+    'none' as breakdown,
+    cast(null as integer) as municipality_code,
+    cast(null as varchar) as grant_id,
+    target_group,
+    variant,
+    cast(null as varchar) as age_band,
+    cast(null as varchar) as sex,
+    figure,
+    month,
+    days,
+    cast(sum(courses) as bigint) as courses
+from monthly_group_days
+where level = 'all' and breakdown = 'none'
+group by grouping sets ((target_group, figure, month, days), (variant, figure, month, days))
+union all
+select
+    'region' as level,
+    breakdown,
+    cast(null as integer) as municipality_code,
+    cast(null as varchar) as grant_id,
+    cast(null as varchar) as target_group,
+    cast(null as varchar) as variant,
+    age_band,
+    sex,
+    figure,
+    month,
+    days,
+    cast(sum(courses) as bigint) as courses
+from monthly_group_days
+where level = 'municipality'
+group by breakdown, age_band, sex, figure, month, days;
+
+create or replace view monthly_days as
+select * from monthly_group_days
+union all
+select * from monthly_summed_days;
