@@ -231,14 +231,15 @@ def _monthly(extract: data.Extract, questions: list[Question], filters: Filters)
 
 
 # The levels of the cube's day counts (queries/base/50_monthly.sql, monthly_days), fewest rows
-# first, each with the group columns it keeps; "target_group" and "variant" are kept without the
-# breakdowns by age band and sex.
+# first: the group columns each keeps, and the breakdowns it is kept for.
+GROUP_COLUMNS = frozenset({"municipality", "grant", "target_group", "variant"})
+EVERY_BREAKDOWN = frozenset({"none", "age_band", "sex"})
 LEVELS = {
-    "region": frozenset(),
-    "target_group": frozenset({"target_group"}),
-    "variant": frozenset({"variant"}),
-    "municipality": frozenset({"municipality"}),
-    "all": frozenset({"municipality", "grant", "target_group", "variant"}),
+    "region": (frozenset(), EVERY_BREAKDOWN),
+    "target_group": (frozenset({"target_group"}), frozenset({"none"})),
+    "variant": (frozenset({"variant"}), frozenset({"none"})),
+    "municipality": (frozenset({"municipality"}), EVERY_BREAKDOWN),
+    "all": (GROUP_COLUMNS, EVERY_BREAKDOWN),
 }
 
 
@@ -258,13 +259,9 @@ def _level(q: Question, filters: Filters) -> str:
             ("variant", filters.variant is not None),
         )
         if chosen
-    } | ({q.by} & LEVELS["all"])
-    broken_down = q.by in ("age_band", "sex")
-    return next(
-        level
-        for level, kept in LEVELS.items()
-        if needed <= kept and not (broken_down and level in ("target_group", "variant"))
-    )
+    } | ({q.by} & GROUP_COLUMNS)
+    breakdown = q.by if q.by in EVERY_BREAKDOWN else "none"
+    return next(level for level, (kept, breakdowns) in LEVELS.items() if needed <= kept and breakdown in breakdowns)
 
 
 def _month_number(day: dt.date) -> int:
