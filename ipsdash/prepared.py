@@ -62,9 +62,20 @@ VIEWS = {
 ROW_GROUP_ROWS = 65_536
 COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
-# Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
-# copies written by an older version are not read as if they held the new views.
-FORMAT = 7
+BASE_DIR = Path(__file__).resolve().parent.parent / "queries" / "base"
+
+
+def _format() -> str:
+    """Part of every folder's name: a digest of the SQL behind the views and of how they are laid out,
+    so that copies written by other code are never read as if they held these views (nothing to
+    raise by hand when a view changes)."""
+    digest = hashlib.sha256(repr(sorted(VIEWS.items())).encode())
+    for path in sorted(BASE_DIR.glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+FORMAT = _format()
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
