@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import data, funding, kpis, source
+from ipsdash import catalog, data, fmt, funding, kpis, source
 
 
 class UserError(Exception):
@@ -103,6 +103,14 @@ def _known(extract: data.Extract, municipalities, grants) -> None:
         raise UserError(f"ukendt bevilling: {', '.join(unknown)} (udtrækket kender {', '.join(sorted(ids))})")
 
 
+def _within_data(extract: data.Extract, first: dt.date, what: str = "perioden begynder") -> None:
+    """Refuse a question that begins after the extract's data, as `report` does: its answer would
+    show the last known stock as if it held then."""
+    as_of = catalog.span(extract)[1]
+    if first > as_of:
+        raise UserError(f"{what} efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
+
+
 def cmd_demo(args) -> int:
     from ipsdash import demo
 
@@ -132,6 +140,7 @@ def cmd_kpis(args) -> int:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
     extract = _open(args.data_dir)
     _known(extract, args.municipality, args.grant)
+    _within_data(extract, args.from_)
     filters = kpis.Filters(
         municipalities=tuple(args.municipality),
         grants=tuple(args.grant),
@@ -146,6 +155,7 @@ def cmd_kpis(args) -> int:
 def cmd_funding(args) -> int:
     extract = _open(args.data_dir)
     _known(extract, [], args.grant)
+    _within_data(extract, args.on, f"dagen ({args.on}) er")
     table = funding.funding_table(extract, args.on, by=args.by, grants=tuple(args.grant), min_count=args.min_count)
     emit(table, args.format)
     return 0

@@ -93,14 +93,15 @@ def test_funding_json(capsys, tmp_path):
     tables = base_tables()
     tables["expenditures"] = [test_funding.posting("2024-01-15", 30_000.0)]
     path = str(write_extract(tmp_path, tables))
-    code, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", path)
+    # The data run to the posting's day, 2024-01-15 (a day after it is refused: test_period_after_the_data).
+    code, out, _ = run(capsys, "funding", "--on", "2024-01-15", "--data-dir", path)
     assert code == 0
     rows = json.loads(out)
     assert list(rows[0]) == list(funding.FIGURES)
     assert [(r["grant_id"], r["municipality_code"], r["spent_dkk"]) for r in rows] == [("G1", 630, 30000), ("G1", None, 0)]
-    # 770.000 left at 30.000 per 90 days: 2.310 days after 2024-03-31.
-    assert rows[0]["courses"] == 0 and rows[0]["projected_depletion"] == "2030-07-28"
-    code, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", path, "--by", "grant")
+    # 770.000 left at 30.000 per 90 days: 2.310 days after 2024-01-15.
+    assert rows[0]["courses"] == 0 and rows[0]["projected_depletion"] == "2030-05-13"
+    code, out, _ = run(capsys, "funding", "--on", "2024-01-15", "--data-dir", path, "--by", "grant")
     assert [(r["grant_id"], r["budget_dkk"]) for r in json.loads(out)] == [("G1", 1_000_000)]
 
 
@@ -127,6 +128,21 @@ def test_user_mistakes_get_messages(capsys, q1_dir, argv, code, words):
     assert got == code
     assert words in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kpis", "--from", "2030-01-01", "--to", "2030-12-31"],
+        ["kpis", "--from", "2024-04-03", "--to", "2024-04-30", "--by", "month"],
+        ["funding", "--on", "2030-01-01"],
+    ],
+)
+def test_period_after_the_data_is_refused(capsys, q1_dir, argv):
+    # The data of q1_dir run to 2 April 2024 (as `report` refuses it, not last month's stock as if it held then).
+    code, out, err = run(capsys, *argv, "--data-dir", q1_dir)
+    assert code == 1 and out == ""
+    assert "efter udtrækkets data, som går til og med 2. april 2024" in err and "Traceback" not in err
 
 
 def test_missing_table_and_corrupt_file(tmp_path, q1_dir):
