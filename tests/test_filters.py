@@ -82,3 +82,18 @@ def test_chosen_dates_never_join_a_partial_month_to_whole_ones():
         dt.date(2026, 12, 1), MID_DECEMBER)
     assert filters.whole_months(dt.date(2024, 1, 15), dt.date(2024, 3, 3), MID_DECEMBER) == (
         dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+
+
+def test_the_filter_bar_offers_a_partial_month_alone(tmp_path, monkeypatch):
+    from ipsdash import demo
+    from tests.apptest import app
+
+    demo.write_demo(tmp_path, seed=7, courses=400, as_of=dt.date(2026, 10, 15))
+    monkeypatch.setenv("IPS_DATA_DIR", str(tmp_path))
+    at = app("pages/overblik.py")
+    options = at.sidebar.selectbox(key="periode").options
+    assert options[0] == filters.LAST_12_MONTHS and "oktober 2026 (ufuldstændig)" in options
+    assert f"Ændringer sammenlignes med de 12 måneder før: {'1. oktober 2024 – 30. september 2025'}." in [
+        c.value for c in at.caption]
+    at = app("pages/overblik.py", periode="oktober 2026 (ufuldstændig)")
+    assert any("ufuldstændig" in c.value and "1.–15. september 2026" in c.value for c in at.caption)
