@@ -51,9 +51,9 @@ def _binomial_cdf(n: int, p: float) -> tuple[int, np.ndarray]:
     return k0, np.minimum(np.cumsum(pmf), 1.0)
 
 
-def _limit(n: int, p0: float, q: float) -> float:
-    """Spiegelhalter's interpolated q-quantile of Bin(n, p0) as a rate, clipped to [0, 1]."""
-    k0, cdf = _binomial_cdf(n, p0)
+def _limit(n: int, k0: int, cdf: np.ndarray, q: float) -> float:
+    """Spiegelhalter's interpolated q-quantile of Bin(n, p0) as a rate, clipped to [0, 1]; (k0, cdf)
+    are `_binomial_cdf(n, p0)`."""
     i = min(int(np.searchsorted(cdf, q, side="left")), len(cdf) - 1)  # smallest r with F(r) >= q
     below = cdf[i - 1] if i > 0 else 0.0
     r = k0 + i
@@ -75,6 +75,7 @@ def funnel_limits(p0: float, n, tail: float):
     low, high = np.full(n.shape, np.nan), np.full(n.shape, np.nan)
     for size in np.unique(n[n > 0]):
         at = n == size
-        low[at] = _limit(int(size), p0, tail)
-        high[at] = _limit(int(size), p0, 1 - tail)
+        k0, cdf = _binomial_cdf(int(size), p0)
+        low[at] = _limit(int(size), k0, cdf, tail)
+        high[at] = _limit(int(size), k0, cdf, 1 - tail)
     return low, high
