@@ -63,7 +63,10 @@ with st.sidebar:
         )
         start, end = (picked if len(picked) == 2 else (picked[0], picked[0])) if picked else quick[filters.LAST_12_MONTHS]
         start, end = filters.whole_months(start, end, as_of)
-        st.caption(f"Perioden tæller hele måneder: {fmt.period(start, end)}.")
+        if filters.is_partial(end, as_of):
+            st.caption(f"Perioden er {fmt.period(start, end)}; måneden er {filters.PARTIAL}.")
+        else:
+            st.caption(f"Perioden tæller hele måneder: {fmt.period(start, end)}.")
     elif choice == filters.GRANT_PERIOD:
         if grant is None:
             st.caption("Vælg en bevilling for at se dens periode.")
@@ -108,5 +111,6 @@ st.session_state["selection"] = filters.Selection(
         variant=variant,
     ),
     period_label=choice,
+    partial=filters.is_partial(end, as_of),
 )
 page.run()
