@@ -17,7 +17,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ipsdash import catalog, data, kpis, privacy, stats
+from ipsdash import catalog, data, fmt, kpis, privacy, stats
 
 BY = ("none", "municipality", "grant", "target_group", "variant")
 GRAINS = ("quarter", "year")
@@ -174,3 +174,35 @@ def long_rates(table: pd.DataFrame, within: tuple[int, ...]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=["cohort_start", "enrolled", "months", "placed", "rate", "rate_low", "rate_high"])
     return pd.concat(parts, ignore_index=True).sort_values(["cohort_start", "months"], ignore_index=True)
+
+
+def unfollowed(table: pd.DataFrame, within: tuple[int, ...]) -> dict[int, list[dt.date]]:
+    """The cohorts of `table` not yet followed N months, for each N that has any."""
+    out = {n: [d for d, f in zip(table["cohort_start"], table[f"followed_{n}m"]) if not f] for n in within}
+    return {n: days for n, days in out.items() if days}
+
+
+NOT_FOLLOWED_TEXT = "ikke fulgt endnu"
+
+
+def shown_table(table: pd.DataFrame, within: tuple[int, ...], grain: str = "quarter") -> pd.DataFrame:
+    """A protected table (by "none") as a page and the report show it: Danish text in every cell.
+
+    "46 % (41–52 %)" for a rate with its interval, "ikke fulgt endnu" before a cohort is followed
+    N months, "–" where the small-number rule hides the rate.
+    """
+    label = fmt.quarter_label if grain == "quarter" else (lambda d: str(d.year))
+    out = pd.DataFrame({
+        "Årgang": [label(d) for d in table["cohort_start"]],
+        "Startede": [v if isinstance(v, str) else fmt.number(v) for v in table["enrolled"]],
+    })
+    for n in within:
+        out[f"Inden for {n} mdr."] = [
+            NOT_FOLLOWED_TEXT if not followed
+            else "–" if rate is None or pd.isna(rate)
+            else f"{fmt.percent(rate)} {fmt.interval(low, high)}"
+            for followed, rate, low, high in zip(
+                table[f"followed_{n}m"], table[f"rate_{n}m"], table[f"rate_{n}m_low"], table[f"rate_{n}m_high"]
+            )
+        ]
+    return out
