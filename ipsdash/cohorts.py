@@ -206,3 +206,9 @@ def shown_table(table: pd.DataFrame, within: tuple[int, ...], grain: str = "quar
             )
         ]
     return out
+
+
+def latest_followed(table: pd.DataFrame, n: int) -> pd.Series | None:
+    """The newest cohort of `table` followed `n` months (the one held against a target), or None."""
+    followed = table[table[f"followed_{n}m"].astype(bool)]
+    return None if followed.empty else followed.iloc[-1]

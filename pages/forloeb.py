@@ -33,6 +33,9 @@ if missing:
     ))
 st.caption(f"Forsøgets linjer: {source.citation} {source.measure}")
 ui.show_table(cohorts.shown_table(table, within))
+latest = cohorts.latest_followed(table, cohorts.TRIAL_MONTHS)
+if latest is not None:
+    ui.target_status(st, f"rate_{cohorts.TRIAL_MONTHS}m", latest[f"rate_{cohorts.TRIAL_MONTHS}m"])
 
 st.subheader(texts.label("cohort_curve"))
 curve_start = filters.add_months(start, -(start.month - 1))  # whole years of start
