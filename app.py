@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
     st.Page("pages/venteliste.py", title="Indskrivning og venteliste", icon=":material/group_add:", url_path="venteliste"),
     st.Page("pages/job.py", title="Job og uddannelse", icon=":material/work:", url_path="job"),
+    st.Page("pages/forloeb.py", title="Forløb over tid", icon=":material/timeline:", url_path="forloeb"),
     st.Page("pages/bevillinger.py", title="Bevillinger", icon=":material/payments:", url_path="bevillinger"),
     st.Page("pages/kommuner.py", title="Kommuner", icon=":material/map:", url_path="kommuner"),
     st.Page("pages/kvalitet.py", title="Kvalitet", icon=":material/verified:", url_path="kvalitet"),

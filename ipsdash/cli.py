@@ -176,6 +176,35 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def _within(text: str) -> tuple[int, ...]:
+    from ipsdash import cohorts
+
+    try:
+        return cohorts.parse_within(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_cohorts(args) -> int:
+    from ipsdash import cohorts
+
+    if args.to < args.from_:
+        raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
+    extract = _open(args.data_dir)
+    _known(extract, args.municipality, args.grant)
+    filters = kpis.Filters(
+        municipalities=tuple(args.municipality),
+        grants=tuple(args.grant),
+        target_group=args.target_group,
+        variant=args.variant,
+    )
+    table = cohorts.cohort_table(
+        extract, args.from_, args.to, args.grain, args.within, args.by, filters, min_count=args.min_count
+    )
+    emit(table[["cohort_start", *kpis.GROUP_KEYS[args.by], *cohorts.columns(args.within)]], args.format)
+    return 0
+
+
 def cmd_funding(args) -> int:
     extract = _open(args.data_dir)
     _known(extract, [], args.grant)
@@ -323,6 +352,21 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--variant", choices=("IPS", "IPS+"))
     output(sp)
     sp.set_defaults(func=cmd_kpis)
+
+    sp = sub.add_parser("cohorts", help="forløb efter startkvartal: andel i job eller uddannelse inden for N måneder")
+    sp.add_argument("--from", dest="from_", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--to", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--grain", choices=("quarter", "year"), default="quarter")
+    sp.add_argument("--within", type=_within, default=(6, 12, 18), metavar="MÅNEDER",
+                    help="måneder efter start, adskilt af komma (standard 6,12,18)")
+    data_dir(sp)
+    sp.add_argument("--by", choices=("none", "municipality", "grant", "target_group", "variant"), default="none")
+    sp.add_argument("--municipality", type=_code, action="append", default=[], metavar="KODE")
+    sp.add_argument("--grant", action="append", default=[], metavar="ID")
+    sp.add_argument("--target-group", choices=("psykiatri", "misbrug"))
+    sp.add_argument("--variant", choices=("IPS", "IPS+"))
+    output(sp)
+    sp.set_defaults(func=cmd_cohorts)
 
     sp = sub.add_parser("funding", help="bevillingernes forbrug på en dag")
     sp.add_argument("--on", required=True, type=_date, metavar="DATO")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsdash import catalog, data, export, filters, fmt, funding, grants, kpis, privacy, texts, theme
+from ipsdash import catalog, cohorts, data, export, filters, fmt, funding, grants, kpis, outcomes, privacy, texts, theme
 
 TEMPLATE = Path(__file__).with_name("report_template.typ")
 
@@ -111,6 +111,8 @@ class ReportData:
     spending_before: pd.DataFrame  # by category, previous period
     spending_by_month: pd.DataFrame  # grants.spending_by_month: month by month since the grant's start
     not_started: dict[int, dt.date | None]  # municipalities without IPS by the period's end: their start
+    # cohorts.cohort_table of the grant's courses by enrollment quarter, from the grant's start to the period's end
+    cohorts: pd.DataFrame | None = None
 
     @property
     def spent_in_period(self) -> float:
@@ -255,6 +257,7 @@ def build(
         spending_before=spending(extract, grant_id, previous.start, previous.end, threshold),
         spending_by_month=grants.spending_by_month(extract, grant_id, end, min_count=threshold),
         not_started=not_started,
+        cohorts=cohorts.cohort_table(extract, min(start, grant.start), end, filters=chosen, min_count=threshold),
     )
 
 
@@ -441,6 +444,7 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
         "Forbrug pr. kategori": cat,
         "Forbrug pr. måned": d.spending_by_month,
         "Måned for måned": months,
+        "Forløb over tid": d.cohorts[["cohort_start", *cohorts.columns(cohorts.DEFAULT_WITHIN)]],
         "Definitioner": terms,
     }
 
@@ -806,6 +810,28 @@ def _category_table(d: ReportData, cat: pd.DataFrame) -> dict:
     }
 
 
+COHORT_HEADING = "Andel i job eller uddannelse efter opstartskvartal"
+
+
+def _cohort_table(d: ReportData) -> dict:
+    """The grant's courses by enrollment quarter: placed within 6, 12 and 18 months (ipsdash/cohorts.py)."""
+    shown = cohorts.shown_table(d.cohorts, cohorts.DEFAULT_WITHIN)
+    trial = outcomes.source("danish_trial")
+    return {
+        "type": "table",
+        "columns": [_column("Startkvartal", "left", 1.4), _column("Startede", width=1)]
+        + [_column(c, width=1.8) for c in shown.columns[2:]],
+        "rows": shown.astype(str).values.tolist(),
+        "total_rows": [],
+        "notes": [
+            texts.definition("cohort_rate"),
+            f"«{cohorts.NOT_FOLLOWED_TEXT}»: årgangen kan endnu ikke være fulgt så længe til {fmt.date_long(d.as_of)}.",
+            f"Til sammenligning: {trial.name}, {trial.citation} {trial.measure}",
+            _hidden_note(d.threshold),
+        ],
+    }
+
+
 def _cards(d: ReportData) -> dict:
     f = d.funding_total
     return {
@@ -905,6 +931,8 @@ def document(d: ReportData) -> dict:
                 {"type": "subheading", "text": f"Forløb pr. kommune, {period}"},
                 _municipality_table(d, t["Kommuner"]),
                 {"type": "row", "blocks": [_count_chart(d), _rate_chart(d)]},
+                {"type": "subheading", "text": COHORT_HEADING},
+                _cohort_table(d),
             ],
         },
         {

@@ -102,6 +102,23 @@ TERMS: dict[str, Term] = {
         "Fidelitetsscore",
         "Samlet score på IPS-25-skalaen (25–125): 115–125 eksemplarisk, 100–114 god, 74–99 rimelig, 25–73 ikke IPS.",
     ),
+    # Cohort outcomes (ipsdash/cohorts.py; data-contract.md, "Cohort outcomes").
+    "cohort_enrolled": Term(
+        "Startede i kvartalet",
+        "Forløb, der startede hos en IPS-konsulent i kvartalet (eller året) – en årgang.",
+    ),
+    "cohort_rate": Term(
+        "Andel i job eller uddannelse inden for N måneder",
+        "Af de forløb, der startede i kvartalet, andelen hvis første job eller uddannelse (der tæller) begyndte "
+        "senest samme dato N måneder efter opstarten. Forløb, der sluttede uden job, tæller med som ikke i job "
+        "(som i et forsøg). Vises først, når hele årgangen er fulgt N måneder; med 95 %-konfidensinterval (Wilson). "
+        "Samme mål som det danske IPS-forsøg (18 måneder).",
+    ),
+    "cohort_curve": Term(
+        "Tid til første job eller uddannelse",
+        "For hver årgang af startede forløb: andelen, der har fået første job eller uddannelse inden for 1, 2, 3 … "
+        "måneder efter opstarten. Kurven stopper, hvor årgangen endnu ikke er fulgt længere.",
+    ),
     # The funder's report (ipsdash/report.py).
     "spent_in_period_dkk": Term(
         "Forbrugt i perioden (kr.)",
@@ -233,6 +250,11 @@ QUARTER_VS_TRIAL = (
     "var i job eller uddannelse **på et tidspunkt i løbet af 18 måneder** – et længere vindue giver en højere "
     "andel. Det amerikanske IPS-netværk måler som vi pr. kvartal, men kun job. Befolkningstallene er et "
     "øjebliksbillede af alle voksne, ikke resultatet af en indsats."
+)
+
+NOT_FOLLOWED = (
+    "Ikke fulgt længe nok endnu: {quarters}. En årgang vises for N måneder først, når dens sidste forløb kan være "
+    "fulgt N måneder til udtrækkets dato ({as_of}); før det ville andelen se for lav ud."
 )
 
 FUNNEL_NOTE = (

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, texts, theme
+from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, targets, texts, theme
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,9 @@ def page_header(title: str) -> None:
         st.info(texts.DEMO_NOTICE, icon=":material/science:")
     if "data_warning" in st.session_state:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
+    problem = targets.current()[1]
+    if problem:
+        st.warning(problem, icon=":material/flag:")
 
 
 def _digest(frame: pd.DataFrame | pd.Series) -> str:
@@ -244,6 +247,58 @@ def metric(container, key: str, now: pd.Series, before: pd.Series, lower_is_bett
     )
     if key in RATES and f"{key}_low" in now and not pd.isna(now.get(f"{key}_low")):
         container.caption(f"95 %-interval {fmt.interval(now[f'{key}_low'], now[f'{key}_high'])}")
+    target_status(container, key, value)
+
+
+# --- Agreed targets (ipsdash/targets.py) --------------------------------------------------------
+
+TARGET_DOTS = {"met": "🟢", "close": "🟠", "not_met": "🔴"}
+
+
+def _target(key: str, municipalities=None, grants=None) -> targets.Target | None:
+    f = selection().filters
+    chosen = f.municipalities if municipalities is None else municipalities
+    return targets.find(targets.current()[0], key, chosen, f.grants if grants is None else grants)
+
+
+def _target_help(key: str, target: targets.Target) -> str:
+    tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if key in RATES else display(key, target.tolerance)
+    text = targets.describe(target, display(key, target.value), tolerance)
+    # The source is the secretariat's own text: shown as plain text, never as Markdown.
+    return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in text)
+
+
+MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|:~$")
+
+
+def target_status(container, key: str, value, municipalities=None) -> None:
+    """Under a card: the figure's status against its agreed target in words and colour, the target
+    and its source on hover; nothing without a target or for a hidden figure."""
+    target = _target(key, municipalities)
+    state = targets.status(value, target)
+    if state is None:
+        return
+    colour = targets.STATUS_COLOUR[state]
+    container.caption(
+        f":{colour}-badge[{targets.STATUS_TEXT[state]}] mål {display(key, target.value)}",
+        help=_target_help(key, target),
+    )
+
+
+def target_column(shown: pd.DataFrame, df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`shown` (a figure_table of `df`) with a column of each row's status against its target for
+    `key`: a municipality's own target where agreed, else the region's. Unchanged without targets."""
+    states = [
+        targets.status(v, _target(key, () if pd.isna(code) else (int(code),), ()))
+        for v, code in zip(df[key], df["municipality_code"])
+    ]
+    if not any(states):
+        return shown
+    out = shown.copy()
+    out[f"Mål: {texts.label(key).lower()}"] = [
+        "" if s is None else f"{TARGET_DOTS[s]} {targets.STATUS_TEXT[s]}" for s in states
+    ]
+    return out
 
 
 def kpi_export(now: pd.Series, before: pd.Series) -> pd.DataFrame:

@@ -60,7 +60,8 @@ is_chosen = table["municipality_code"].isin(sel.filters.municipalities).fillna(F
 is_region = table["municipality_code"].isna()
 st.subheader("Resultater pr. kommune")
 ui.show_table(
-    ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}),
+    ui.target_column(ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}),
+                     table, "placement_rate"),
     emphasise=is_chosen,
     strong=is_region,
 )

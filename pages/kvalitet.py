@@ -38,11 +38,11 @@ if ex.has("fidelity_reviews"):
         st.info(texts.NO_REVIEWS_CHOSEN, icon=":material/info:")
     st.markdown(f"**Seneste måling til og med {ui.period_text(sel.end, sel.end)}**")
     ui.show_table(
-        ui.figure_table(
+        ui.target_column(ui.figure_table(
             latest,
             ["review_date", "fidelity", "previous_fidelity", "fidelity_change"],
             first={"municipality": "Kommune", "fidelity_level": "Niveau"},
-        ),
+        ), latest, "fidelity"),
         text_columns=2,
     )
     tables["Seneste fidelitetsmåling"] = latest

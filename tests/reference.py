@@ -6,6 +6,7 @@ on random extracts and compare every figure.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import statistics
 
@@ -198,3 +199,51 @@ def in_group(course: dict, by: str, key) -> bool:
     """Whether a course belongs to the group `key` of the grouping `by` (kpis.GROUP_KEYS' first key)."""
     column = {"municipality": "municipality_code", "grant": "grant_id"}.get(by, by)
     return by == "none" or course[column] == key
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; the month's last day where that day does not exist."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def extract_date(courses: list[dict], postings: list[dict], today: dt.date) -> dt.date:
+    """The newest referral, enrollment or exit date or posting date, never after today."""
+    days = [c[k] for c in courses for k in ("referral_date", "enrollment_date", "exit_date") if c[k] is not None]
+    days += [p["posting_date"] for p in postings]
+    return min(max(days, default=today), today)
+
+
+def cohorts(courses: list[dict], placements: list[dict], a: dt.date, b: dt.date, grain: str,
+            within: tuple[int, ...], as_of: dt.date) -> dict[dt.date, dict]:
+    """Cohort outcomes, course by course: {cohort_start: {"enrolled": n, N: placed or None}}.
+
+    Every cohort touching [a, b] is a key, empty or not.
+    """
+    size = 12 if grain == "year" else 3
+
+    def start_of(day: dt.date) -> dt.date:
+        return dt.date(day.year, 1 if size == 12 else 3 * ((day.month - 1) // 3) + 1, 1)
+
+    out: dict[dt.date, dict] = {}
+    cohort = start_of(a)
+    while cohort <= b:
+        last = min(add_months(cohort, size) - dt.timedelta(days=1), b)
+        out[cohort] = {"enrolled": 0, **{n: 0 if add_months(last, n) <= as_of else None for n in within}}
+        cohort = add_months(cohort, size)
+    for c in courses:
+        enr = c["enrollment_date"]
+        if enr is None or not a <= enr <= b:
+            continue
+        row = out[start_of(enr)]
+        row["enrolled"] += 1
+        starts = [p["start_date"] for p in placements
+                  if p["participant_id"] == c["participant_id"] and counting(c, p, as_of)]
+        first = min(starts) if starts else None
+        for n in within:
+            if row[n] is not None and first is not None and first <= add_months(enr, n):
+                row[n] += 1
+    return out

@@ -551,3 +551,25 @@ def test_the_definitions_are_the_terms_the_report_uses(demo_data):
     headers = {c for title in book.sheetnames if title != "Definitioner" for c in next(book[title].iter_rows(values_only=True))}
     terms = [r["Begreb"] for r in sheet_rows(book, "Definitioner") if r["Begreb"] != "Små tal"]
     assert terms and all(t in headers for t in terms), [t for t in terms if t not in headers]
+
+
+def test_cohorts_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files, demo_data):
+    from ipsdash import cohorts
+
+    first = min(d(START), demo_data.grant.start).isoformat()
+    rows = cli_json(capsys, "cohorts", "--from", first, "--to", END, "--grant", GRANT)
+    assert rows and any(r["rate_18m"] is not None for r in rows)
+    lines = between(pdf_lines(demo_files["pdf"]), report.COHORT_HEADING, "Definitioner og datagrundlag")
+    book = sheet_rows(openpyxl.load_workbook(io.BytesIO(demo_files["xlsx"])), "Forløb over tid")
+    assert len(book) == len(rows)
+    for row, sheet in zip(rows, book):
+        label = fmt.quarter_label(dt.date.fromisoformat(row["cohort_start"]))
+        line = row_line(lines, label)
+        for n in cohorts.DEFAULT_WITHIN:
+            if row[f"rate_{n}m"] is not None:
+                assert f"{fmt.percent(row[f'rate_{n}m'])} {fmt.interval(row[f'rate_{n}m_low'], row[f'rate_{n}m_high'])}" \
+                    in line, (label, n, line)
+        assert line.startswith(f"{label} {printed('enrolled', row['enrolled'])} "), line
+        for key in ("enrolled", "placed_6m", "placed_18m", "rate_18m"):
+            assert same(sheet[key], row[key]), (label, key)
+    assert cohorts.NOT_FOLLOWED_TEXT in " ".join(lines)
