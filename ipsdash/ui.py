@@ -393,6 +393,13 @@ def auth_configured() -> bool:
         return False
 
 
+def login_setup_problems() -> list[str]:
+    """Why the `[auth]` of .streamlit/secrets.toml is refused (a public or weak secret); empty when fine."""
+    if not auth_configured():
+        return []
+    return access.login_setup_problems(st.secrets["auth"])
+
+
 def login_providers() -> list[str]:
     """The named providers ([auth.<name>] sections); empty when [auth] itself is the one provider."""
     section = st.secrets["auth"]
@@ -440,6 +447,8 @@ def current_scope() -> access.Scope:
     from the logged-in user's ID-token claims (`st.user`) and the roles file. Every extract and
     every cached figure of a run is keyed on this scope (`extract`, `call`).
     """
+    if login_setup_problems():
+        raise NoAccess(texts.LOGIN_SETUP_REFUSED)
     if not auth_configured():
         location = source.data_dir()
         if anonymous_allowed() or _is_demo(location, data.version(location)):
@@ -463,7 +472,23 @@ def admit() -> bool:
 
     Draws the login button (login configured, no one logged in), the "no access" page (logged
     in without a role), or how to configure login (real data, no login, no IPS_ALLOW_ANONYMOUS).
+    Before any of it, a login set up with a public or weak secret, or a data folder that does not
+    exist, is told as such and nothing else runs.
     """
+    problems = login_setup_problems()
+    if problems:
+        log.error("login refused: %s", " ".join(problems))
+        st.title(texts.APP_TITLE)
+        listed = "\n".join(f"- {p}" for p in problems)
+        st.error(f"{texts.LOGIN_SETUP_REFUSED}\n\n{listed}\n\n{texts.LOGIN_SETUP_FIX.format(how=access.HOW_TO_MAKE_A_SECRET)}",
+                 icon=":material/lock:")
+        return False
+    try:
+        data.require_folder(source.data_root())
+    except data.MissingFolderError as exc:
+        st.title(texts.APP_TITLE)
+        st.error(str(exc), icon=":material/folder_off:")
+        return False
     try:
         current_scope()
         return True
