@@ -193,6 +193,8 @@ class Extract:
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _cube_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _cube_kept: bool = field(default=False, repr=False, compare=False)
+    # Keeps the prepared folder from being removed while this extract reads it (prepared.Hold).
+    _prepared_hold: object = field(default=None, repr=False, compare=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -352,6 +354,7 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
         demo=_all_demo(files),
         scope=scope,
         prepared=ready is not None,
+        _prepared_hold=ready,
     )
 
 

@@ -33,8 +33,10 @@ files (the header is row 1), and 1-based data rows for Parquet, as `ipsdash.chec
 
 How a delivery is taken safely
 ------------------------------
-1. The new extract is built whole in a temporary sibling folder of the data directory: the
-   tables in use (hard links, no copying) with the delivered ones put in their place.
+1. The new extract is built whole in a temporary folder inside the data directory's own
+   `.staging/` (readable by the owner only; what a delivery stopped part-way left there is
+   removed by the next one, under the lock): the tables in use (hard links, no copying) with
+   the delivered ones put in their place.
 2. `ipsdash.check.check_extract` checks that whole extract. Any problem refuses the delivery:
    the temporary folder is removed and the data directory is left byte for byte as it was.
    The problems are told with the delivered file's name and row numbers.
@@ -99,6 +101,8 @@ from ipsdash.check import MAX_ROWS, Problem
 from ipsdash.contract import TABLES, Column, Table
 
 PREVIOUS = ".previous"
+# The data directory's own folder (owner only) where a delivery is built before it is checked.
+STAGING = ".staging"
 LOG = ".deliveries.jsonl"
 # Versions kept besides the current and the previous one: a reader still busy with an older
 # version (a long query that began before two deliveries) keeps its files.
@@ -949,7 +953,10 @@ def _take(root: Path, items: list[Item], outcome: Outcome, *, user: str | None, 
     current_id = _read_pointer(root, source.CURRENT)
     current = source.resolve(str(root))
     flat = current_id is None and bool(_current_files(str(root)))
-    staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.delivery-"))
+    _remove_stale_staging(root)
+    staging_root = root / STAGING
+    staging_root.mkdir(mode=0o700, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=staging_root, prefix="delivery-"))
     try:
         origin, problems = _stage(items, current if (current_id or flat) else None, staging, outcome)
         if not problems:
@@ -997,6 +1004,25 @@ def _take(root: Path, items: list[Item], outcome: Outcome, *, user: str | None, 
         _prune(root, {version, previous} - {None})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging_root.rmdir()  # when no other leftover is in it
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Remove what deliveries stopped part-way (`kill -9`, a power cut) left behind: person-level files.
+
+    Called under the data directory's lock, so no delivery is writing any of it now: the staging
+    folders, half-moved versions (`.versions/.incoming-*`), and the staging folders beside the data
+    directory that earlier versions of this module made.
+    """
+    leftovers = [
+        *(root / STAGING).glob("delivery-*"),
+        *(root / source.VERSIONS).glob(".incoming-*"),
+        *root.parent.glob(f".{root.name}.delivery-*"),
+    ]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _move_in(staging: Path, target: Path) -> None:

@@ -160,13 +160,19 @@ def page_header(title: str) -> None:
     sel = selection()
     ex = extract()
     st.title(title)
-    st.caption(filters.describe(_within_scope(sel, ex.scope), call(catalog.municipality_names), call(catalog.grant_titles)))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    st.caption(filters.describe(_within_scope(sel, ex.scope), _plain_values(names), _plain_values(titles)))
     if is_anonymous():
         st.warning(texts.ANONYMOUS_NOTICE, icon=":material/lock_open:")
     if ex.demo:
         st.info(texts.DEMO_NOTICE, icon=":material/science:")
     if "data_warning" in st.session_state:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
+
+
+def _plain_values(texts_by_key: Mapping) -> dict:
+    """Names or titles by key, each as Markdown showing it as plain text (fmt.plain)."""
+    return {k: fmt.plain(v) for k, v in texts_by_key.items()}
 
 
 def _digest(frame: pd.DataFrame | pd.Series) -> str:
@@ -512,7 +518,7 @@ def admit() -> bool:
         contact = _contact()
         st.error(str(exc) + (f" {texts.NO_ACCESS_CONTACT.format(contact=contact)}" if contact else ""),
                  icon=":material/block:")
-        st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
+        st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
         st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout)
     return False
 
@@ -529,8 +535,9 @@ def account() -> None:
     if not auth_configured():
         return
     scope = current_scope()
-    st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
-    st.caption(access.describe(scope, call(catalog.municipality_names), call(catalog.grant_titles)))
+    st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    st.caption(access.describe(scope, _plain_values(names), _plain_values(titles)))
     st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout, key="logout")
 
 
@@ -588,8 +595,8 @@ def report_downloads(grant_id: str) -> None:
     try:
         report.check(ex, grant_id, sel.start, sel.end)
         report.require_typst()
-    except report.ReportError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+    except report.ReportError as exc:  # may name grant ids of the extract
+        st.warning(fmt.plain(str(exc)), icon=":material/warning:")
         return
     with st.container(horizontal=True):
         st.download_button(
