@@ -956,6 +956,7 @@ def _take(root: Path, items: list[Item], outcome: Outcome, *, user: str | None, 
     _remove_stale_staging(root)
     staging_root = root / STAGING
     staging_root.mkdir(mode=0o700, exist_ok=True)
+    staging_root.chmod(0o700)  # person-level rows: the owner's only, however the folder came to be
     staging = Path(tempfile.mkdtemp(dir=staging_root, prefix="delivery-"))
     try:
         origin, problems = _stage(items, current if (current_id or flat) else None, staging, outcome)

@@ -89,7 +89,7 @@ def show_grant(grant_id: str) -> None:
     burndown = ui.call(grants.burndown, grant_id, on)
     months = ui.call(grants.spending_by_month, grant_id, on, chosen)
     by_category = ui.call(grants.spending_by_category, grant_id, on, chosen)
-    scope = ", ".join(names[m] for m in chosen) if chosen else "hele bevillingen"
+    scope = ", ".join(fmt.plain(names[m]) for m in chosen) if chosen else "hele bevillingen"
     left, right = st.columns(2)
     with left:
         st.markdown("#### Tilbage af bevillingen", help=texts.definition("remaining_dkk"))
