@@ -211,7 +211,8 @@ def test_check_refuses_a_name_title_or_funder_that_starts_as_a_formula(tmp_path,
 
 
 def bomb_xlsx(path: Path) -> Path:
-    """A small workbook whose sheet claims every cell Excel has (A1:XFD1048576)."""
+    """A small workbook whose sheet claims every cell Excel has (A1:XFD1048576): read as the sheet
+    says, each of its million rows would be 16,384 cells (128 GB as Python lists)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "municipalities"
@@ -222,7 +223,10 @@ def bomb_xlsx(path: Path) -> Path:
         parts = {n: zin.read(n) for n in zin.namelist()}
     sheet_xml = "xl/worksheets/sheet1.xml"
     parts[sheet_xml] = re.sub(rb'<dimension ref="[^"]*" */>', b'<dimension ref="A1:XFD1048576"/>', parts[sheet_xml])
-    assert b"A1:XFD1048576" in parts[sheet_xml]
+    # And one blank cell in the last row, so the rows between are "missing rows" to fill in.
+    last = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t> </t></is></c></row></sheetData>'
+    parts[sheet_xml] = parts[sheet_xml].replace(b"</sheetData>", last)
+    assert b"A1:XFD1048576" in parts[sheet_xml] and b"A1048576" in parts[sheet_xml]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, raw in parts.items():
             zout.writestr(name, raw)
