@@ -29,6 +29,7 @@ to a role:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -229,14 +230,15 @@ EXAMPLE_SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secre
 HOW_TO_MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 
-def _example_texts() -> set[str]:
+@functools.cache
+def _example_texts() -> frozenset[str]:
     """The values the committed example gives cookie_secret and client_secret (public text)."""
     try:
         example = tomllib.loads(EXAMPLE_SECRETS.read_text(encoding="utf-8")).get("auth", {})
     except (OSError, tomllib.TOMLDecodeError):
-        return set()
+        return frozenset()
     sections = [example, *(v for v in example.values() if isinstance(v, Mapping))]
-    return {str(s[k]) for s in sections for k in ("cookie_secret", "client_secret") if k in s}
+    return frozenset(str(s[k]) for s in sections for k in ("cookie_secret", "client_secret") if k in s)
 
 
 def login_setup_problems(auth: Mapping) -> list[str]:

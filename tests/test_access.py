@@ -620,7 +620,7 @@ def test_comparison_rates_reach_a_municipality_user_as_rates_only(roles_file):
 
 @pytest.fixture(scope="module")
 def real_looking(tmp_path_factory) -> str:
-    """The demo extract without the demo generator's mark: to the app, real data."""
+    """The demo extract with its files written again (no longer byte for byte the committed ones): to the app, real data."""
     out = tmp_path_factory.mktemp("real")
     for path in DEMO.glob("*.parquet"):
         table = pq.read_table(path)
