@@ -106,6 +106,8 @@ def emit(df: pd.DataFrame, format: str, out=None) -> None:
 def _open(data_dir: str | None) -> data.Extract:
     try:
         return data.open_extract(data_dir)
+    except data.MissingFolderError as exc:
+        raise UserError(str(exc)) from None
     except data.MissingTableError as exc:
         raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
     except duckdb.Error:
@@ -149,6 +151,10 @@ def cmd_check(args) -> int:
     from ipsdash import check
 
     location = source.data_dir(args.data_dir)
+    try:
+        data.require_folder(location)
+    except data.MissingFolderError as exc:
+        raise UserError(str(exc)) from None
     problems = check.check_extract(location)
     if not problems:
         print(f"Udtrækket i {location} overholder kontrakten.")

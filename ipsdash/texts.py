@@ -490,6 +490,14 @@ og kopiér `roles.example.toml` til `roles.toml` (eller sæt `IPS_ROLES_FILE`) m
 Uden login vises kun demodata. Vil I bevidst køre uden login, så sæt `IPS_ALLOW_ANONYMOUS=1`;
 så siger hver side det.
 """
+LOGIN_SETUP_REFUSED = (
+    "Login er sat op med en hemmelighed, som ikke er hemmelig, så dashboardet starter ikke: med den kan enhver "
+    "skrive sin egen login-cookie og se alle kommuners tal."
+)
+LOGIN_SETUP_FIX = (
+    "Ret `.streamlit/secrets.toml` (se README, afsnittet \"Login\"): lav en ny `cookie_secret` med `{how}`, "
+    "og sæt `client_secret` til værdien fra jeres login-udbyder. Genstart derefter dashboardet."
+)
 ANONYMOUS_NOTICE = (
     "Kører uden login (IPS_ALLOW_ANONYMOUS=1): alle, der kan nå adressen, ser alle kommuner og bevillinger. "
     "Sæt login op, før dashboardet bruges med rigtige data."

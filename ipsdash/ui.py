@@ -160,7 +160,8 @@ def page_header(title: str) -> None:
     sel = selection()
     ex = extract()
     st.title(title)
-    st.caption(filters.describe(_within_scope(sel, ex.scope), call(catalog.municipality_names), call(catalog.grant_titles)))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    st.caption(filters.describe(_within_scope(sel, ex.scope), _plain_values(names), _plain_values(titles)))
     if is_anonymous():
         st.warning(texts.ANONYMOUS_NOTICE, icon=":material/lock_open:")
     if ex.demo:
@@ -170,6 +171,11 @@ def page_header(title: str) -> None:
     problem = targets.current()[1]
     if problem:
         st.warning(problem, icon=":material/flag:")
+
+
+def _plain_values(texts_by_key: Mapping) -> dict:
+    """Names or titles by key, each as Markdown showing it as plain text (fmt.plain)."""
+    return {k: fmt.plain(v) for k, v in texts_by_key.items()}
 
 
 def _digest(frame: pd.DataFrame | pd.Series) -> str:
@@ -448,6 +454,13 @@ def auth_configured() -> bool:
         return False
 
 
+def login_setup_problems() -> list[str]:
+    """Why the `[auth]` of .streamlit/secrets.toml is refused (a public or weak secret); empty when fine."""
+    if not auth_configured():
+        return []
+    return access.login_setup_problems(st.secrets["auth"])
+
+
 def login_providers() -> list[str]:
     """The named providers ([auth.<name>] sections); empty when [auth] itself is the one provider."""
     section = st.secrets["auth"]
@@ -495,6 +508,8 @@ def current_scope() -> access.Scope:
     from the logged-in user's ID-token claims (`st.user`) and the roles file. Every extract and
     every cached figure of a run is keyed on this scope (`extract`, `call`).
     """
+    if login_setup_problems():
+        raise NoAccess(texts.LOGIN_SETUP_REFUSED)
     if not auth_configured():
         location = source.data_dir()
         if anonymous_allowed() or _is_demo(location, data.version(location)):
@@ -518,7 +533,23 @@ def admit() -> bool:
 
     Draws the login button (login configured, no one logged in), the "no access" page (logged
     in without a role), or how to configure login (real data, no login, no IPS_ALLOW_ANONYMOUS).
+    Before any of it, a login set up with a public or weak secret, or a data folder that does not
+    exist, is told as such and nothing else runs.
     """
+    problems = login_setup_problems()
+    if problems:
+        log.error("login refused: %s", " ".join(problems))
+        st.title(texts.APP_TITLE)
+        listed = "\n".join(f"- {p}" for p in problems)
+        st.error(f"{texts.LOGIN_SETUP_REFUSED}\n\n{listed}\n\n{texts.LOGIN_SETUP_FIX.format(how=access.HOW_TO_MAKE_A_SECRET)}",
+                 icon=":material/lock:")
+        return False
+    try:
+        data.require_folder(source.data_root())
+    except data.MissingFolderError as exc:
+        st.title(texts.APP_TITLE)
+        st.error(str(exc), icon=":material/folder_off:")
+        return False
     try:
         current_scope()
         return True
@@ -542,7 +573,7 @@ def admit() -> bool:
         contact = _contact()
         st.error(str(exc) + (f" {texts.NO_ACCESS_CONTACT.format(contact=contact)}" if contact else ""),
                  icon=":material/block:")
-        st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
+        st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
         st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout)
     return False
 
@@ -559,8 +590,9 @@ def account() -> None:
     if not auth_configured():
         return
     scope = current_scope()
-    st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
-    st.caption(access.describe(scope, call(catalog.municipality_names), call(catalog.grant_titles)))
+    st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    st.caption(access.describe(scope, _plain_values(names), _plain_values(titles)))
     st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout, key="logout")
 
 
@@ -618,8 +650,8 @@ def report_downloads(grant_id: str) -> None:
     try:
         report.check(ex, grant_id, sel.start, sel.end)
         report.require_typst()
-    except report.ReportError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+    except report.ReportError as exc:  # may name grant ids of the extract
+        st.warning(fmt.plain(str(exc)), icon=":material/warning:")
         return
     with st.container(horizontal=True):
         st.download_button(

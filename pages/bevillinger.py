@@ -40,10 +40,10 @@ def show_grant(grant_id: str) -> None:
     total = totals.iloc[0]
     outlook = ui.call(grants.grant_outlook, on, grant_id)
 
-    st.subheader(info["title"])
+    st.subheader(fmt.plain(info["title"]))
     st.markdown(
-        f"**{info['funder']}** · {fmt.dkk(info['amount_dkk'])} · "
-        f"{fmt.period(info['start_date'], info['end_date'])} · {grant_id}"
+        f"**{fmt.plain(info['funder'])}** · {fmt.dkk(info['amount_dkk'])} · "
+        f"{fmt.period(info['start_date'], info['end_date'])} · {fmt.plain(grant_id)}"
     )
     getattr(st, outlook.tone)(grants.outlook_text(outlook), icon=":material/event:")
 
@@ -69,7 +69,7 @@ def show_grant(grant_id: str) -> None:
     st.markdown("#### Budget og forbrug pr. kommune")
     missing = grants.absent(every, chosen)
     if missing:
-        st.info(f"{', '.join(names[m] for m in missing)}: intet budget og intet forbrug i denne bevilling.")
+        st.info(f"{', '.join(fmt.plain(names[m]) for m in missing)}: intet budget og intet forbrug i denne bevilling.")
     ui.chart(charts.budget_bars, every, highlight=chosen, key=f"bars_{grant_id}")
     if chosen:
         st.caption("De valgte kommuner er fremhævet, og tabellerne viser kun dem. Bevillingen som helhed og det "
@@ -89,7 +89,7 @@ def show_grant(grant_id: str) -> None:
     burndown = ui.call(grants.burndown, grant_id, on)
     months = ui.call(grants.spending_by_month, grant_id, on, chosen)
     by_category = ui.call(grants.spending_by_category, grant_id, on, chosen)
-    scope = ", ".join(names[m] for m in chosen) if chosen else "hele bevillingen"
+    scope = ", ".join(fmt.plain(names[m]) for m in chosen) if chosen else "hele bevillingen"
     left, right = st.columns(2)
     with left:
         st.markdown("#### Tilbage af bevillingen", help=texts.definition("remaining_dkk"))
@@ -116,7 +116,7 @@ def show_grant(grant_id: str) -> None:
         with columns[i % 2]:
             series = ui.call(grants.burndown, grant_id, on, municipality)
             their = ui.call(grants.grant_outlook, on, grant_id, municipality)
-            st.markdown(f"#### Tilbage af budgettet – {names[municipality]}")
+            st.markdown(f"#### Tilbage af budgettet – {fmt.plain(names[municipality])}")
             getattr(st, their.tone)(grants.outlook_text(their))
             if not series.empty:
                 ui.chart(charts.burndown, series, info["end_date"], on, their.depletion,
@@ -157,7 +157,7 @@ else:
     st.caption("Vælg en bevilling i filteret til venstre for at se den alene – så følger de andre sider den også.")
     ui.downloads("bevillinger", {"Alle bevillinger": overview})
     # Only the open tab's grant is drawn: a click on another tab reruns the page (on_change="rerun").
-    labels = [f"{title} ({grant_id})" for grant_id, title in zip(overview["grant_id"], overview["title"])]
+    labels = [f"{fmt.plain(title)} ({fmt.plain(grant_id)})" for grant_id, title in zip(overview["grant_id"], overview["title"])]
     tabs = st.tabs(labels, key="bevilling_fane", on_change="rerun")
     for tab, grant_id in zip(tabs, overview["grant_id"]):
         if tab.open:

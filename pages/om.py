@@ -30,7 +30,7 @@ cards[3].metric("Dataversion", extract.version[:8], border=True,
 
 for key, names in groups.items():
     if names:
-        st.markdown(f"**{texts.DELIVERED[key]}:** {', '.join(names)}.")
+        st.markdown(f"**{texts.DELIVERED[key]}:** {', '.join(fmt.plain(n) for n in names)}.")
 
 st.markdown("#### Hvor nye er data pr. kommune", help=texts.definition("newest_data"))
 if sel.filters.municipalities:
