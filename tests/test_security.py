@@ -288,7 +288,7 @@ def test_the_command_line_says_a_file_is_too_large_and_exits_1(tmp_path, monkeyp
     path = tmp_path / "municipalities.csv"
     path.write_text("municipality_code;name;region;ips_start\n630;Vejle;Syddanmark;01-01-2019\n", encoding="utf-8")
     assert cli.main(["deliver", str(path), "--data-dir", str(tmp_path / "dd")]) == 1
-    assert "for stor" in capsys.readouterr().out
+    assert "for stor" in capsys.readouterr().err
 
 
 def test_a_million_row_csv_delivery_stays_under_1_gb(tmp_path):
