@@ -42,9 +42,9 @@ def belongs(municipality_code, grant_id, municipalities=(), grants=()) -> bool:
     >>> belongs(630, "APMF-2021", (461,), ("APMF-2021",)), belongs(None, "EU-2024", grants=("APMF-2021",))
     (False, False)
     """
-    if municipality_code is not None and not pd.isna(municipality_code) and municipalities:
-        if int(municipality_code) not in {int(m) for m in municipalities}:
-            return False
+    own = municipality_code is not None and not pd.isna(municipality_code)
+    if own and municipalities and int(municipality_code) not in {int(m) for m in municipalities}:
+        return False
     if grants:
         return grant_id is not None and not pd.isna(grant_id) and str(grant_id) in {str(g) for g in grants}
     return True

@@ -243,6 +243,20 @@ def plain(text: str) -> str:
     return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in str(text))
 
 
+def summary() -> None:
+    """The written summary of the selection (ipsdash/summary.py), as plain text in a box."""
+    from ipsdash import summary as written
+
+    sel = selection()
+    prev = sel.previous()
+    lines = call(written.sentences, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end))
+    if not lines:
+        return
+    with st.container(border=True):
+        st.markdown("**Sammenfatning**")
+        st.markdown("\n".join(f"- {plain(line)}" for line in lines))
+
+
 def event_list(shown: pd.DataFrame) -> None:
     """The events marked on a chart, one plain line each, under it; nothing without events."""
     if shown.empty:
