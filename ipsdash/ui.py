@@ -665,6 +665,29 @@ def pages_for(pages: list) -> list:
     return [p for p in pages if p.url_path not in WHOLE_EXTRACT_PAGES]
 
 
+def slides_download() -> None:
+    """The steering group's slides (ipsdash/slides.py) of the selection, as a PDF made when clicked."""
+    from ipsdash import report, slides  # Typst only when asked for
+
+    sel = selection()
+    ex = extract()
+    prev = sel.previous()
+    try:
+        slides.check(ex, sel.start, sel.end)
+        report.require_typst()
+    except report.ReportError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        return
+    st.download_button(
+        "Slides til styregruppen (PDF)",
+        lambda: slides.pdf(ex, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end)),
+        file_name=slides.file_name(sel.start, sel.end),
+        mime="application/pdf",
+        icon=":material/slideshow:",
+        key="slides_pdf",
+    )
+
+
 def report_downloads(grant_id: str) -> None:
     """The funder's report of one grant for the selected period, as PDF and as Excel.
 

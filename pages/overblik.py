@@ -44,6 +44,7 @@ with right:
 st.caption("Den markerede flade er den valgte periode. Hver måned er sin egen periode: aktive i måneden, "
            "og job eller uddannelse, der lå i måneden.")
 
+ui.slides_download()
 ui.downloads(
     "overblik",
     {"Nøgletal": ui.kpi_export(now, before), "Måned for måned": months},
