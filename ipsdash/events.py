@@ -60,9 +60,11 @@ def events_in(extract: data.Extract, start: dt.date, end: dt.date, filters: Filt
     if not extract.has("events"):
         return pd.DataFrame({c: [] for c in COLUMNS})
     df = data.run(extract, "events", {"from": start, "to": end})
-    keep = [
-        belongs(m, g, filters.municipalities, filters.grants) for m, g in zip(df["municipality_code"], df["grant_id"])
-    ]
+    keep = pd.Series(
+        [belongs(m, g, filters.municipalities, filters.grants) for m, g in zip(df["municipality_code"], df["grant_id"])],
+        index=df.index,
+        dtype=bool,
+    )  # a Series, not a list: an empty list would select no columns instead of no rows
     out = df[keep].reset_index(drop=True)
     out["event_date"] = [fmt.as_date(d) for d in out["event_date"]]
     out["municipality"] = out["municipality"].astype(object).where(out["municipality_code"].notna(), REGION)

@@ -652,7 +652,7 @@ def _rate_chart(d: ReportData) -> dict:
     notes = ["Hver måned er sin egen periode: aktive forløb i måneden, og job eller uddannelse, der lå i måneden."]
     if any(v is None for v in rate):
         notes.append("Huller i linjen er måneder, hvor andelen er skjult efter reglen om små tal.")
-    marks, explained = _events(d, months)
+    marks = _events(d, months)[0]
     if marks:
         notes.append("Hændelserne er nummereret som i figuren til venstre.")
     series = [

@@ -190,3 +190,9 @@ def test_events_appear_on_the_time_series_of_their_scope_and_nowhere_else(demo_w
     for row in PAGE_EVENTS:
         shown = html.escape(row["text"]) in expected
         assert (ui.plain(row["text"]) in listed) == shown, row["text"]
+
+
+def test_a_period_without_events_gives_an_empty_table_with_the_columns(tmp_path):
+    write_extract(tmp_path, with_events(ROWS))
+    got = events.events_in(data.open_extract(str(tmp_path)), dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert got.empty and list(got.columns) == list(events.COLUMNS)

@@ -18,7 +18,8 @@ PERIOD = ("2026-07-01", "2026-09-30")
 
 
 def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ipsdash", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "ipsdash", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
 
 
 def cli_kpis(*args) -> dict:
