@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ipsdash import catalog, filters, fmt, texts, theme, ui
+from ipsdash import catalog, filters, fmt, targets, texts, theme, ui
 from ipsdash.kpis import Filters
 
 st.set_page_config(page_title="IPS i Region Syddanmark", page_icon="📊", layout="wide")
@@ -42,7 +42,7 @@ titles = ui.call(catalog.grant_titles)
 
 with st.sidebar:
     st.subheader("Udvalg")
-    quick = filters.quick_periods(as_of, first_day)
+    quick = {**filters.quick_periods(as_of, first_day), **filters.since_meeting(targets.meetings(), as_of)}
     choices = [*quick, filters.GRANT_PERIOD, filters.CUSTOM]
     choice = st.selectbox("Periode", choices, key="periode", bind="query-params")
     grant = st.selectbox(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -51,6 +52,68 @@ def shade_period(fig: go.Figure, start, end) -> None:
         "layer": "below",
     }
     fig.layout.shapes = (*fig.layout.shapes, band)
+
+
+def _x_span(fig: go.Figure) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day a monthly time axis covers: its first month's first day to its last
+    month's last day (points are months' first days)."""
+    xs = [pd.Timestamp(x) for trace in fig.data if trace.x is not None for x in trace.x if not pd.isna(x)]
+    if not xs:
+        return None
+    return min(xs).normalize(), (max(xs).normalize() + pd.offsets.MonthEnd(0))
+
+
+def events_on(fig: go.Figure, events: pd.DataFrame) -> pd.DataFrame:
+    """The events (ipsdash.events.events_in) that fall within the chart's time axis."""
+    span = _x_span(fig)
+    if span is None or events.empty:
+        return events.iloc[0:0]
+    days = pd.to_datetime(events["event_date"])
+    return events[(days >= span[0]) & (days <= span[1])]
+
+
+def event_hover(row) -> str:
+    """An event's hover text: its date, place and text, escaped, since Plotly reads a subset of
+    HTML in hover text and an extract's text is plain text (`<b>` must show as `<b>`)."""
+    head = f"{fmt.date_medium(row['event_date'])} · {row['municipality']}"
+    return html.escape(head) + "<br>" + html.escape(str(row["event_text"]))
+
+
+def mark_events(fig: go.Figure, events: pd.DataFrame) -> go.Figure:
+    """Vertical marks at the events on a monthly time axis, their text on hover (ipsdash/events.py).
+
+    A line from bottom to top per event and a small triangle at the top that carries the hover
+    (a shape has none); the triangles sit on a hidden axis of their own from 0 to 1, so they stay
+    at the top whatever the chart's own axis shows. Events outside the axis are left out.
+    """
+    shown = events_on(fig, events)
+    if shown.empty:
+        return fig
+    days = [pd.Timestamp(d) for d in shown["event_date"]]
+    lines = [
+        {"type": "line", "xref": "x", "yref": "paper", "x0": d, "x1": d, "y0": 0, "y1": 1, "layer": "below",
+         "line": {"color": theme.ACCENT, "width": 1.2, "dash": "dot"}}
+        for d in days
+    ]  # fmt: skip
+    fig.layout.shapes = (*fig.layout.shapes, *lines)
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=[1.0] * len(days),
+            yaxis="y9",
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 10, "color": theme.ACCENT},
+            name=EVENTS_NAME,
+            hovertext=[event_hover(r) for _, r in shown.iterrows()],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=True,
+        )
+    )
+    fig.update_layout(yaxis9={"overlaying": "y", "range": [0, 1.02], "visible": False, "fixedrange": True})
+    return fig
+
+
+EVENTS_NAME = "Hændelse"
 
 
 def monthly_counts(df: pd.DataFrame, columns: list[str], title: str | None = None) -> go.Figure:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import duckdb
 
 from ipsdash import fmt
-from ipsdash.contract import TABLES, Column, Table
+from ipsdash.contract import EVENT_TEXT_MAX, TABLES, Column, Table
 from ipsdash.source import table_files, table_layouts
 
 MAX_ROWS = 10
@@ -217,6 +217,8 @@ REFERENCES = (
     ("expenditures", "municipality_code", "municipalities"),
     ("staffing", "municipality_code", "municipalities"),
     ("fidelity_reviews", "municipality_code", "municipalities"),
+    ("events", "municipality_code", "municipalities"),
+    ("events", "grant_id", "grants"),
 )
 
 
@@ -572,6 +574,30 @@ def _first_of_month(con, states: dict[str, _Loaded]) -> list[Problem]:
     )  # fmt: skip
 
 
+# A text cell that begins with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "@")
+
+
+def _event_text(con, states: dict[str, _Loaded]) -> list[Problem]:
+    """An event's text is shown on charts and lists and exported: short, and never a formula."""
+    state = states["events"]
+    if not state.has("text"):
+        return []
+    problems = _offenders(
+        con, state, f"{_from(state)} where length(t.text) > $max", {"max": EVENT_TEXT_MAX},
+        rule="text_length", column="text",
+        message=f"text må højst være {EVENT_TEXT_MAX} tegn: én linje, der forklarer et tal. Forkort teksten og lever igen.",
+    )  # fmt: skip
+    problems += _offenders(
+        con, state, f"{_from(state)} where list_contains($starts, left(ltrim(t.text), 1))",
+        {"starts": list(FORMULA_STARTS)},
+        rule="formula_start", column="text",
+        message="text må ikke begynde med =, + eller @: et regneark ville læse teksten som en formel. "
+        "Begynd teksten med et ord og lever igen.",
+    )  # fmt: skip
+    return problems
+
+
 def _budget_sum(con, states: dict[str, _Loaded]) -> list[Problem]:
     budgets, grants = states["grant_budgets"], states["grants"]
     if not budgets.has("grant_id", "budget_dkk") or not grants.has("grant_id", "amount_dkk"):
@@ -642,7 +668,8 @@ def check_extract(location: str) -> list[Problem]:
                 problems += _allowed_values(con, state)
                 problems += _formula_start(con, state)
                 problems += _unique(con, state)
-        for rule in (_references, _date_orders, _exit_reason, _ranges, _first_of_month, _budget_sum, _cpr_like):
+        for rule in (_references, _date_orders, _exit_reason, _ranges, _first_of_month, _event_text, _budget_sum,
+                     _cpr_like):
             problems += rule(con, states)
     finally:
         con.close()

@@ -325,6 +325,46 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _pdf_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".pdf":
+        raise argparse.ArgumentTypeError(f"{text!r}: slides skrives som .pdf, fx møde.pdf")
+    return path
+
+
+def _write(out: Path, content: bytes, what: str) -> None:
+    """Written beside the target and moved into place, so a failed run never leaves half a file."""
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"{what} kan ikke skrives til {out}: {exc.strerror or exc}") from None
+
+
+def cmd_slides(args) -> int:
+    from ipsdash import report, slides
+
+    if args.to < args.from_:
+        raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
+    out: Path = args.out
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"mappen {folder} findes ikke; slides kan ikke skrives til {out}")
+    extract = _open(args.data_dir)
+    _known(extract, args.municipality, args.grant)
+    chosen = kpis.Filters(municipalities=tuple(sorted(set(args.municipality))), grants=tuple(args.grant),
+                          target_group=args.target_group, variant=args.variant)
+    try:
+        content = slides.pdf(extract, args.from_, args.to, chosen, args.min_count)
+    except report.ReportError as exc:
+        raise UserError(str(exc)) from None
+    _write(out, content, "slides")
+    print(f"Slides for {args.from_} til {args.to} er skrevet til {out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ipsdash", description="IPS-styringsdashboard: data og nøgletal.")
     sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
@@ -400,6 +440,18 @@ def parser() -> argparse.ArgumentParser:
     data_dir(sp)
     sp.add_argument("--min-count", type=_count, default=None, help="grænsen for små tal (standard 5; 0 viser alt)")
     sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("slides", help="slides til styregruppens møde (16:9 PDF)")
+    sp.add_argument("--from", dest="from_", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--to", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--municipality", type=_code, action="append", default=[], metavar="KODE")
+    sp.add_argument("--grant", action="append", default=[], metavar="ID")
+    sp.add_argument("--target-group", choices=("psykiatri", "misbrug"))
+    sp.add_argument("--variant", choices=("IPS", "IPS+"))
+    sp.add_argument("--out", required=True, type=_pdf_path, metavar="FIL", help="FIL.pdf")
+    data_dir(sp)
+    sp.add_argument("--min-count", type=_count, default=None, help="grænsen for små tal (standard 5; 0 viser alt)")
+    sp.set_defaults(func=cmd_slides)
     return p
 
 

@@ -160,8 +160,21 @@ TABLES: dict[str, Table] = {
             ),
             id_column="municipality_code",
         ),
+        Table(
+            "events",
+            required=False,
+            columns=(
+                Column("event_date", "date"),
+                Column("municipality_code", "int", nullable=True),  # null: the whole region
+                Column("grant_id", "text", nullable=True),  # null: not tied to a grant
+                Column("text", "text"),
+            ),
+        ),
     )
 }
+
+# An event's text is at most this long: a mark's hover and one line of a list under a chart.
+EVENT_TEXT_MAX = 200
 
 # Fidelity levels of an IPS-25 total score: (lowest score, label), best first.
 FIDELITY_LEVELS = ((115, "eksemplarisk"), (100, "god"), (74, "rimelig"), (25, "ikke IPS"))

@@ -72,6 +72,7 @@ SCOPED_ORDER = (
     "municipalities",
     "staffing",
     "fidelity_reviews",
+    "events",
 )
 # A municipality's staffing and fidelity reviews belong to no grant: a funder sees none of them.
 NOT_FOR_FUNDERS = frozenset({"staffing", "fidelity_reviews"})
@@ -92,6 +93,15 @@ def _scope_conditions(table: str, scope: Scope) -> list[str]:
         return [f"municipality_code in ({MENTIONED.format(key='municipality_code')})"]
     if table in NOT_FOR_FUNDERS:
         return ["false"] if by_grant else [IN_MUNICIPALITIES]
+    if table == "events":
+        # A municipality sees its own events and the whole region's (municipality_code null); a
+        # funder only the events tied to its grants (as ipsdash.events.belongs shows them).
+        conditions = []
+        if by_municipality:
+            conditions.append(f"(municipality_code is null or {IN_MUNICIPALITIES})")
+        if by_grant:
+            conditions.append(IN_GRANTS)
+        return conditions
     # A table added to the contract must get its rule here: refusing is safer than showing it whole.
     raise ValueError(f"no scope rule for table {table!r}")
 

@@ -1,6 +1,6 @@
 """A synthetic extract that looks like Region Syddanmark's IPS programme (`python -m ipsdash demo`).
 
-`write_demo(out_dir)` writes all eight tables of the contract as `out_dir/TABLE.parquet`. The
+`write_demo(out_dir)` writes all nine tables of the contract as `out_dir/TABLE.parquet`. The
 output is a pure function of the arguments: the same seed, size and `as_of` give byte-identical
 files, so the committed demo extract in `data/` only changes when this module does.
 
@@ -222,7 +222,7 @@ _MASK40 = np.uint64((1 << 40) - 1)
 def write_demo(
     out_dir: str | os.PathLike, seed: int = 42, courses: int = 4000, as_of: dt.date = DEMO_AS_OF
 ) -> dict[str, int]:
-    """Write all 8 tables as out_dir/TABLE.parquet; return rows per table.
+    """Write all 9 tables as out_dir/TABLE.parquet; return rows per table.
 
     >>> write_demo("data")  # doctest: +SKIP
     {'municipalities': 15, 'grants': 3, 'grant_budgets': 28, 'participants': 4000, ...}
@@ -246,6 +246,7 @@ def write_demo(
     rows["expenditures"] = _write_table(out, "expenditures", _expenditures(plan))
     rows["staffing"] = _write_table(out, "staffing", _staffing(plan))
     rows["fidelity_reviews"] = _write_table(out, "fidelity_reviews", _fidelity_reviews(plan))
+    rows["events"] = _write_table(out, "events", _events(plan))
     write_manifest(out)
     return {name: rows[name] for name in TABLES}
 
@@ -659,6 +660,40 @@ def _fidelity_reviews(plan: _Plan) -> dict[str, list]:
             rows["review_date"].append(_EPOCH + dt.timedelta(days=day))
             rows["total_score"].append(int(np.clip(np.round(score), 25, 125)))
             day += 365 + int(rng.integers(-40, 41))
+    return rows
+
+
+# Events of the whole region: (day, grant or None, text).
+_REGION_EVENTS = (
+    (dt.date(2024, 3, 1), None, "Ny henvisningsvej fra psykiatrien: behandlerne henviser direkte til IPS"),
+    (dt.date(2026, 1, 15), None, "Fidelitetsmåling i alle kommuner efter ny IPS-25-manual"),
+)
+
+
+def _events(plan: _Plan) -> dict[str, list]:
+    """What a secretariat would note: IPS starting in each municipality, a consultant leaving
+    before each staffing shortage and a new one hired after it, the grants starting, and a few
+    region-wide changes. Nothing after `as_of`; no randomness."""
+    found: list[tuple[dt.date, int | None, str | None, str]] = []
+    for grant in GRANTS:
+        found.append((grant.start, None, grant.grant_id, f"Bevillingen »{grant.title}« starter"))
+    for day, grant_id, text in _REGION_EVENTS:
+        found.append((day, None, grant_id, text))
+    for muni in MUNICIPALITIES:
+        if muni.ips_start is not None:
+            found.append((muni.ips_start, muni.code, None, "IPS startet"))
+        for lo, hi, _ in muni.shortages:
+            found.append((lo - dt.timedelta(days=17), muni.code, None, "Konsulent stoppet; stillingen er ikke besat"))
+            hired = dt.date(hi.year + hi.month // 12, hi.month % 12 + 1, 1) + dt.timedelta(days=9)
+            found.append((hired, muni.code, None, "Ny IPS-konsulent ansat"))
+    as_of = _EPOCH + dt.timedelta(days=int(plan.as_of_day))
+    found = sorted((e for e in found if e[0] <= as_of), key=lambda e: (e[0], e[1] or 0, e[3]))
+    rows: dict[str, list] = {c.name: [] for c in TABLES["events"].columns}
+    for day, code, grant_id, text in found:
+        rows["event_date"].append(day)
+        rows["municipality_code"].append(code)
+        rows["grant_id"].append(grant_id)
+        rows["text"].append(text)
     return rows
 
 

@@ -167,6 +167,28 @@ def quick_periods(as_of: dt.date, first_day: dt.date) -> dict[str, tuple[dt.date
     return periods
 
 
+SINCE_MEETING = "Siden sidste møde"
+
+
+def since_meeting(meetings, as_of: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """The period since the newest meeting before `as_of`: from the day after it to `as_of`.
+
+    Not whole months, so it is compared with as many days just before (`Selection.previous`'s
+    day path), never with whole months. Empty without a meeting before the data's date.
+
+    >>> since_meeting([dt.date(2026, 6, 10), dt.date(2026, 9, 15), dt.date(2026, 12, 8)], dt.date(2026, 10, 31))
+    {'Siden sidste møde (15. sep. 2026)': (datetime.date(2026, 9, 16), datetime.date(2026, 10, 31))}
+    >>> p = Selection(dt.date(2026, 9, 16), dt.date(2026, 10, 31)).previous()
+    >>> p.start, p.end
+    (datetime.date(2026, 8, 1), datetime.date(2026, 9, 15))
+    """
+    before = [m for m in meetings if m < as_of]
+    if not before:
+        return {}
+    last = max(before)
+    return {f"{SINCE_MEETING} ({fmt.date_medium(last)})": (last + dt.timedelta(days=1), as_of)}
+
+
 def describe(selection: Selection, municipality_names: dict[int, str], grant_titles: dict[str, str]) -> str:
     """One Danish line saying what the page shows, e.g. 'Vejle, Odense · psykiatri · 1. jan. – 31. mar. 2026'."""
     parts = []

@@ -26,9 +26,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsdash import catalog, cohorts, data, export, filters, fmt, funding, grants, kpis, outcomes, privacy, texts, theme
+from ipsdash import (
+    catalog,
+    cohorts,
+    data,
+    events,
+    export,
+    filters,
+    fmt,
+    funding,
+    grants,
+    kpis,
+    outcomes,
+    privacy,
+    texts,
+    theme,
+)
 
 TEMPLATE = Path(__file__).with_name("report_template.typ")
+# The charts both the report and the slides draw; compiled in front of a document's template.
+CHARTS = Path(__file__).with_name("typst_charts.typ")
 
 # The report's typeface is the dashboard's (Source Sans, shipped by the pip package
 # font-source-sans-pro); Libertinus Serif is built into Typst and stands in if the package is missing.
@@ -113,6 +130,8 @@ class ReportData:
     not_started: dict[int, dt.date | None]  # municipalities without IPS by the period's end: their start
     # cohorts.cohort_table of the grant's courses by enrollment quarter, from the grant's start to the period's end
     cohorts: pd.DataFrame | None = None
+    # events.events_in of the grant over the monthly charts' months
+    events: pd.DataFrame | None = None
 
     @property
     def spent_in_period(self) -> float:
@@ -258,6 +277,7 @@ def build(
         spending_by_month=grants.spending_by_month(extract, grant_id, end, min_count=threshold),
         not_started=not_started,
         cohorts=cohorts.cohort_table(extract, min(start, grant.start), end, filters=chosen, min_count=threshold),
+        events=events.events_in(extract, trend_start, end, chosen),
     )
 
 
@@ -545,8 +565,23 @@ def _shade(months: list[dt.date], start: dt.date, end: dt.date) -> list[float]:
     return [_position(months, start) - 0.5, _position(months, end)]
 
 
+def event_marks(months: list[dt.date], found: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """The events (events.events_in) on a monthly chart: numbered marks, and a note per number.
+
+    Only the events within the chart's months are marked; the note is the event as plain text.
+    """
+    if not months or found.empty:
+        return [], []
+    last = filters.add_months(months[-1], 1) - dt.timedelta(days=1)
+    inside = found[[months[0] <= fmt.as_date(day) <= last for day in found["event_date"]]]
+    marks = [{"i": _position(months, fmt.as_date(r["event_date"])), "label": str(i + 1)}
+             for i, (_, r) in enumerate(inside.iterrows())]
+    return marks, [f"{i + 1}: {events.line(r)}" for i, (_, r) in enumerate(inside.iterrows())]
+
+
 def _line_chart(
-    title, months, series, y_ticks, y_max, notes=(), shade=None, reference=None, label_width=34, height=150, max_ticks=8
+    title, months, series, y_ticks, y_max, notes=(), shade=None, reference=None, label_width=34, height=150, max_ticks=8,
+    marks=(),
 ):
     legend = [{"name": s.get("legend", s["name"]), "color": s["color"], "kind": "line"} for s in series]
     for s in series:
@@ -556,6 +591,8 @@ def _line_chart(
         legend.append({"name": "Perioden", "color": _hex(theme.HIGHLIGHT), "kind": "box"})
     if reference:
         legend.append({"name": reference["name"], "color": theme.ACCENT, "kind": "dash"})
+    if marks:
+        legend.append({"name": "Hændelse (se nr. under figuren)", "color": theme.ACCENT, "kind": "dash"})
     full = [{"band_low": None, "band_high": None, "band_color": None, "markers": True, **s} for s in series]
     return {
         "type": "line",
@@ -571,6 +608,7 @@ def _line_chart(
         "shade": shade,
         "reference": reference,
         "notes": list(notes),
+        "events": list(marks),
     }
 
 
@@ -588,17 +626,23 @@ def _count_chart(d: ReportData) -> dict:
     notes = []
     if gaps:
         notes.append("Huller i en linje er måneder, hvor tallet er skjult efter reglen om små tal.")
+    marks, explained = _events(d, months)
     return _line_chart(
         "Aktive forløb og venteliste ved månedens udgang",
         months,
         series,
         [{"v": t, "label": fmt.number(t)} for t in ticks],
         ticks[-1],
-        notes=notes,
+        notes=notes + explained,
         shade=_shade(months, d.start, d.end),
         height=165,
         max_ticks=4,
+        marks=marks,
     )
+
+
+def _events(d: ReportData, months: list[dt.date]) -> tuple[list[dict], list[str]]:
+    return event_marks(months, d.events) if d.events is not None else ([], [])
 
 
 def _rate_chart(d: ReportData) -> dict:
@@ -608,6 +652,9 @@ def _rate_chart(d: ReportData) -> dict:
     notes = ["Hver måned er sin egen periode: aktive forløb i måneden, og job eller uddannelse, der lå i måneden."]
     if any(v is None for v in rate):
         notes.append("Huller i linjen er måneder, hvor andelen er skjult efter reglen om små tal.")
+    marks = _events(d, months)[0]
+    if marks:
+        notes.append("Hændelserne er nummereret som i figuren til venstre.")
     series = [
         {
             "name": texts.label("placement_rate"),
@@ -630,6 +677,7 @@ def _rate_chart(d: ReportData) -> dict:
         label_width=30,
         height=165,
         max_ticks=4,
+        marks=marks,
     )
 
 
@@ -1025,14 +1073,19 @@ def _typst():
     return _compiler
 
 
-def to_pdf(d: ReportData) -> bytes:
-    """The report as an A4 PDF/A-2b, fonts embedded, page numbers "Side X af Y"."""
-    source = TEMPLATE.read_bytes()
-    payload = json.dumps(document(d), ensure_ascii=False, default=str)
+def compile_pdf(template: Path, document: dict) -> bytes:
+    """A Typst `template` (with the shared charts in front) filled with `document`, as PDF/A-2b."""
+    source = CHARTS.read_bytes() + b"\n" + template.read_bytes()
+    payload = json.dumps(document, ensure_ascii=False, default=str)
     # One compilation at a time: Streamlit serves sessions from several threads.
     with _compiler_lock:
         compiler = _typst()
         return compiler.compile(input=source, format="pdf", sys_inputs={"data": payload}, pdf_standards=["a-2b"])
+
+
+def to_pdf(d: ReportData) -> bytes:
+    """The report as an A4 PDF/A-2b, fonts embedded, page numbers "Side X af Y"."""
+    return compile_pdf(TEMPLATE, document(d))
 
 
 def to_xlsx(d: ReportData) -> bytes:

@@ -25,6 +25,7 @@ and nothing is shown.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -89,9 +90,10 @@ def parse(text: str, name: str = "targets.toml") -> tuple[Target, ...]:
         line = re.search(r"line (\d+)", str(exc))
         where = f", linje {line.group(1)}" if line else ""
         raise TargetsError(f"{name}{where}: ikke gyldig TOML ({exc})") from None
-    unknown = [k for k in doc if k != "target"]
+    unknown = [k for k in doc if k not in ("target", "meetings")]
     if unknown:
         raise TargetsError(f"{name}: ukendt afsnit {unknown[0]!r}; hvert mål skrives som [[target]]")
+    _meetings(doc, text, name)
     entries = doc.get("target", [])
     if not isinstance(entries, list):
         raise TargetsError(f"{name}: skriv hvert mål som [[target]]")
@@ -134,6 +136,38 @@ def parse(text: str, name: str = "targets.toml") -> tuple[Target, ...]:
             raise wrong("figure", f"{figure!r} har allerede et mål for {scope!r}")
         out.append(target)
     return tuple(out)
+
+
+def _meetings(doc: dict, text: str, name: str) -> tuple[dt.date, ...]:
+    """The steering group's meeting dates, `meetings = ["2026-09-15", 2026-12-08]`, oldest first.
+
+    >>> _meetings({"meetings": ["2026-12-08", "2026-09-15"]}, "", "t.toml")
+    (datetime.date(2026, 9, 15), datetime.date(2026, 12, 8))
+    """
+    found = doc.get("meetings", [])
+    line = next((i + 1 for i, t in enumerate(text.splitlines()) if re.match(r"^\s*meetings\s*=", t)), 1)
+    if not isinstance(found, list):
+        raise TargetsError(f"{name}, linje {line}: meetings skal være en liste af datoer, fx [\"2026-09-15\"]")
+    out = []
+    for value in found:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            out.append(value)
+            continue
+        try:
+            out.append(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            raise TargetsError(f"{name}, linje {line}: mødedatoen {value!r} er ikke en dato som 2026-09-15") from None
+    return tuple(sorted(set(out)))
+
+
+def meetings(file: Path | None = None) -> tuple[dt.date, ...]:
+    """The meeting dates in the targets file; () without a file or when it has a mistake (which
+    `current` tells)."""
+    file = file or path()
+    try:
+        return _meetings(tomllib.loads(file.read_text(encoding="utf-8")), "", file.name)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TargetsError):
+        return ()
 
 
 def load(file: Path | None = None) -> tuple[Target, ...]:

@@ -456,6 +456,7 @@ TABLES = {
     "expenditures": "Posteringer af forbrug fra bevillingerne",
     "staffing": "IPS-konsulenter pr. kommune og måned",
     "fidelity_reviews": "Fidelitetsmålinger (IPS-25) pr. kommune",
+    "events": "Hændelser, der forklarer et tal: en konsulent ansat eller stoppet, IPS startet, en fidelitetsmåling",
 }
 DELIVERED = {
     "delivered": "Har leveret data",

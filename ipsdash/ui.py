@@ -21,7 +21,22 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, targets, texts, theme
+from ipsdash import (
+    access,
+    catalog,
+    charts,
+    data,
+    events,
+    export,
+    filters,
+    fmt,
+    kpis,
+    privacy,
+    source,
+    targets,
+    texts,
+    theme,
+)
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
@@ -191,24 +206,69 @@ TABLE_KEYS = {pd.DataFrame: _digest, pd.Series: _digest}
 
 
 @st.cache_resource(ttl=3600, max_entries=300, show_spinner=False, hash_funcs=TABLE_KEYS)
-def _figure(build: str, args: tuple, kwargs: tuple, shade: tuple | None):
+def _figure(build: str, args: tuple, kwargs: tuple, shade: tuple | None, marks: pd.DataFrame | None = None):
     module, name = build.rsplit(".", 1)
     fig = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
     if shade is not None:
         charts.shade_period(fig, *shade)
+    if marks is not None:
+        charts.mark_events(fig, marks)
     return fig
 
 
-def chart(build, *args, shade: tuple | None = None, key: str | None = None, **kwargs) -> None:
+# Every event an extract holds lies between these days (DuckDB's dates reach from year 1).
+ALL_DAYS = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+def chart(
+    build, *args, shade: tuple | None = None, key: str | None = None, events_of: kpis.Filters | None = None, **kwargs
+) -> None:
     """Draw the figure `build(*args, **kwargs)` makes (a function of ipsdash.charts), with the
     period `shade` = (start, end) marked, without the modebar.
+
+    A chart with a period to shade is a time series: it gets the events of its scope as marks and
+    as a list under it (ipsdash/events.py); the scope is the selection's, or `events_of` for a
+    chart of another one (a grant's spending).
 
     Building a Plotly figure takes longer than the rest of a cached rerun, so the figure is kept
     for the same arguments (protected figures only: every chart builder draws what may be shown)
     and shared, never changed after it is built; st.plotly_chart only reads it.
     """
-    fig = _figure(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), shade)
+    marks = None
+    if shade is not None:
+        marks = call(events.events_in, *ALL_DAYS, filters=events_of or selection().filters)
+    fig = _figure(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), shade, marks)
     theme.show(fig, config=theme.config(displayModeBar=False), key=key)
+    if marks is not None:
+        event_list(charts.events_on(fig, marks))
+
+
+def plain(text: str) -> str:
+    """Text from an extract for st.markdown or st.caption: every Markdown sign escaped, so it
+    shows as it is written (no links, no emphasis, no HTML)."""
+    return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in str(text))
+
+
+def summary() -> None:
+    """The written summary of the selection (ipsdash/summary.py), as plain text in a box."""
+    from ipsdash import summary as written
+
+    sel = selection()
+    prev = sel.previous()
+    lines = call(written.sentences, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end))
+    if not lines:
+        return
+    with st.container(border=True):
+        st.markdown("**Sammenfatning**")
+        st.markdown("\n".join(f"- {plain(line)}" for line in lines))
+
+
+def event_list(shown: pd.DataFrame) -> None:
+    """The events marked on a chart, one plain line each, under it; nothing without events."""
+    if shown.empty:
+        return
+    lines = [f"▼ {plain(events.line(row))}" for _, row in shown.iterrows()]
+    st.caption("  \n".join(lines))
 
 
 def display(key: str, value) -> str:
@@ -271,7 +331,7 @@ def _target_help(key: str, target: targets.Target) -> str:
     tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if key in RATES else display(key, target.tolerance)
     text = targets.describe(target, display(key, target.value), tolerance)
     # The source is the secretariat's own text: shown as plain text, never as Markdown.
-    return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in text)
+    return plain(text)
 
 
 MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|:~$")
@@ -635,6 +695,29 @@ def pages_for(pages: list) -> list:
     if current_scope().is_everything:
         return pages
     return [p for p in pages if p.url_path not in WHOLE_EXTRACT_PAGES]
+
+
+def slides_download() -> None:
+    """The steering group's slides (ipsdash/slides.py) of the selection, as a PDF made when clicked."""
+    from ipsdash import report, slides  # Typst only when asked for
+
+    sel = selection()
+    ex = extract()
+    prev = sel.previous()
+    try:
+        slides.check(ex, sel.start, sel.end)
+        report.require_typst()
+    except report.ReportError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        return
+    st.download_button(
+        "Slides til styregruppen (PDF)",
+        lambda: slides.pdf(ex, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end)),
+        file_name=slides.file_name(sel.start, sel.end),
+        mime="application/pdf",
+        icon=":material/slideshow:",
+        key="slides_pdf",
+    )
 
 
 def report_downloads(grant_id: str) -> None:

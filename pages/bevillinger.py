@@ -6,7 +6,7 @@ the page equals `python -m ipsdash funding --on <period end>`.
 
 import streamlit as st
 
-from ipsdash import catalog, charts, fmt, grants, texts, ui
+from ipsdash import catalog, charts, fmt, grants, kpis, texts, ui
 
 sel = ui.selection()
 ui.page_header("Bevillinger")
@@ -104,7 +104,7 @@ def show_grant(grant_id: str) -> None:
         else:
             labels = {col: texts.label(col).removesuffix(" (kr.)") for col in CATEGORY_FIGURES}
             ui.chart(charts.monthly_money_stacked, months, labels, shade=(max(sel.start, info["start_date"]), on),
-                     key=f"months_{grant_id}")
+                     key=f"months_{grant_id}", events_of=kpis.Filters(tuple(chosen), (grant_id,)))
     st.caption("Den stiplede linje fortsætter forbruget i de seneste 90 dage. Den markerede flade i søjlerne er den "
                "valgte periode.")
 

@@ -19,6 +19,7 @@ ui.prefetch(
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]
 
+ui.summary()
 st.caption(sel.compared_with())
 row1 = st.columns(4)
 ui.metric(row1[0], "active", now, before)
@@ -43,6 +44,7 @@ with right:
 st.caption("Den markerede flade er den valgte periode. Hver måned er sin egen periode: aktive i måneden, "
            "og job eller uddannelse, der lå i måneden.")
 
+ui.slides_download()
 ui.downloads(
     "overblik",
     {"Nøgletal": ui.kpi_export(now, before), "Måned for måned": months},
