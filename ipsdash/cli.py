@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import data, funding, kpis, source
+from ipsdash import data, funding, kpis, privacy, source
 
 
 class UserError(Exception):
@@ -84,6 +84,8 @@ def _open(data_dir: str | None) -> data.Extract:
         return data.open_extract(data_dir)
     except data.MissingTableError as exc:
         raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
+    except privacy.MissingSecretError as exc:
+        raise UserError(str(exc)) from None
     except duckdb.Error:
         location = source.data_dir(data_dir)
         raise UserError(

@@ -1187,5 +1187,5 @@ def check_current(extract: data.Extract) -> pd.DataFrame:
 
     # The rules are part of the name: a new version of the checks checks again.
     rules = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (check, contract))).hexdigest()[:12]
-    rows = prepared.kept_beside(extract.location, extract.version, f"check-{rules}", run)
+    rows = prepared.kept_beside(extract.location, extract.prepared_version, f"check-{rules}", run)
     return pd.DataFrame(rows, columns=["table", "rule", "count", "text"])

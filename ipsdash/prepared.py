@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 # reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest
 # (and for the extract's dates, one row per municipality). Built in this order: each view reads the prepared copies of those before it.
 VIEWS = {
+    "record_keys": ("order", None),  # read once by the copies after it; kept for queries of participants
     "counting_placements": ("year", "end_date"),
     "courses": ("year", "exit_date"),
     "placed_spans": ("year", "exit_date"),
@@ -64,7 +65,7 @@ COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
 # Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
 # copies written by an older version are not read as if they held the new views.
-FORMAT = 7
+FORMAT = 8
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
@@ -126,7 +127,8 @@ def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:
                 # Smaller row groups: a question reads a few months of one breakdown.
                 options = options.replace(str(ROW_GROUP_ROWS), str(ROW_GROUP_ROWS // 4))
                 (target / view / "all").mkdir(parents=True)
-                con.execute(f"copy (select * from {view} order by {column})\n"
+                order = f" order by {column}" if column else ""
+                con.execute(f"copy (select * from {view}{order})\n"
                             f"to {_literal(str(target / view / 'all' / 'data.parquet'))} ({options})")
             else:
                 # The partition column is written as the folder name (year=2024), not into the files.
