@@ -1045,7 +1045,7 @@ def history(data_dir: str | os.PathLike | None = None, min_count: int | None = N
     people = df["delivery_table"].map(lambda t: t in TABLES and TABLES[t].person_level).astype(bool)
     df["delivery_rows"] = df["delivery_rows"].astype(object)
     if people.any():
-        hidden = privacy.protect(df.loc[people, ["delivery_rows"]], privacy.Rule(counts=("delivery_rows",)), threshold)
+        hidden = privacy.protect(df.loc[people, ["delivery_rows"]], privacy.Rule(counts=("delivery_rows",), unkeyed=("delivery_rows",)), threshold)
         df.loc[people, "delivery_rows"] = hidden["delivery_rows"].to_numpy()
     return df
 

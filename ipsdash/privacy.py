@@ -180,6 +180,8 @@ class Rule:
     medians: dict[str, str] = field(default_factory=dict)  # median column -> column counting its courses
     # count column -> figures that would give the count back (e.g. an amount per course)
     hidden_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # amount per count (cost per course): column -> (amount column, count column), from the published count
+    per: dict[str, tuple[str, str]] = field(default_factory=dict)
     unkeyed: tuple[str, ...] = ()
 
 
@@ -234,6 +236,10 @@ def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
         for col, figure in zip(rate.shown, figures):
             shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in round_rate(figure)], dtype=object)
             hide(col, hidden)
+    for col, (amount, count) in rule.per.items():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.round(numbers(amount) / np.where(shown_counts[count] > 0, shown_counts[count], np.nan), 2)
+        shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in value], dtype=object)  # øre
     for median, n_col in rule.medians.items():
         hide(median, is_small(numbers(n_col), threshold))
     for count, dependents in rule.hidden_with.items():
