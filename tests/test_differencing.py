@@ -7,6 +7,7 @@ of the attempts.
 """
 
 import datetime as dt
+import math
 import random
 
 import pandas as pd
@@ -65,7 +66,7 @@ def shown_small(table, columns):
 
 
 def number(v):
-    return v if isinstance(v, (int, float)) and v == v else None
+    return v if isinstance(v, (int, float)) and not math.isnan(v) else None
 
 
 @pytest.mark.parametrize("seed", range(6))
