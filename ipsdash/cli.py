@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import catalog, data, export, fmt, funding, grants, kpis, source
+from ipsdash import catalog, data, export, fmt, funding, grants, kpis, privacy, source
 
 
 class UserError(Exception):
@@ -110,6 +110,8 @@ def _open(data_dir: str | None) -> data.Extract:
         raise UserError(str(exc)) from None
     except data.MissingTableError as exc:
         raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
+    except privacy.MissingSecretError as exc:
+        raise UserError(str(exc)) from None
     except duckdb.Error:
         location = source.data_dir(data_dir)
         raise UserError(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from ipsdash import prepared, source
+from ipsdash import prepared, privacy, source
 from ipsdash.contract import SQL_TYPE, TABLES
 
 if TYPE_CHECKING:  # access imports the figure modules, which import this one
@@ -198,6 +198,7 @@ class Extract:
     demo: bool = False  # the synthetic demo extract: every page says so
     scope: Scope | None = None  # None: every row (the command line, the checks, tests)
     prepared: bool = False  # the join-heavy views and the monthly cube read prepared copies (prepared.py)
+    prepared_version: str = ""  # the name of its prepared copies: the data version and the record-key secret
     # Raw answers of this extract's questions, newest last (`remember`).
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -339,6 +340,8 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     missing = [t for t, spec in TABLES.items() if spec.required and not files[t]]
     if missing:
         raise MissingTableError(location, missing)
+    demo = _all_demo(files)
+    secret = privacy.record_key_secret(location, demo)  # real data without a secret: refused here
     con = duckdb.connect(":memory:")
     # A TIMESTAMP WITH TIME ZONE is read as its Danish date, as the delivery checks read it.
     con.execute("set TimeZone = 'Europe/Copenhagen'")
@@ -348,11 +351,18 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     order = [*SCOPED_ORDER, *(t for t in files if t not in SCOPED_ORDER)] if scoped else list(files)
     for table in order:
         con.execute(_view_sql(table, files[table], scope))
+    ipad, opad = privacy.hmac_pads(secret)
+    con.execute("create table record_key_secret as select $ipad::blob as ipad, $opad::blob as opad", {"ipad": ipad, "opad": opad})
     for path in sorted(QUERIES_DIR.glob("base/*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     fingerprint = version(location)
-    # The join-heavy views and the monthly cube, written once per data version as Parquet.
-    ready = prepared.use(con, location, fingerprint, scope.key if scoped else None)
+    # The join-heavy views and the monthly cube, written once per data version (and secret) as Parquet.
+    scope_key = scope.key if scoped else None
+    prepared_version = f"{fingerprint}-{privacy.secret_fingerprint(secret)}"
+    ready = prepared.use(con, location, prepared_version, scope_key)
+    if ready is None:  # hashed once per open, not in every query (a prepared extract keeps them in its copies)
+        con.execute("create table kept_record_keys as select * from record_keys")
+        con.execute("create or replace view record_keys as select * from kept_record_keys")
     present = frozenset(t for t, f in files.items() if f)
     if scoped and scope.grants is not None:
         present -= NOT_FOR_FUNDERS
@@ -361,10 +371,11 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
         con=con,
         version=fingerprint,
         present=present,
-        demo=_all_demo(files),
+        demo=demo,
         scope=scope,
         prepared=ready is not None,
         _prepared_hold=ready,
+        prepared_version=prepared_version,
     )
 
 

@@ -1168,7 +1168,7 @@ def history(data_dir: str | os.PathLike | None = None, min_count: int | None = N
     people = df["delivery_table"].map(lambda t: t in TABLES and TABLES[t].person_level).astype(bool)
     df["delivery_rows"] = df["delivery_rows"].astype(object)
     if people.any():
-        hidden = privacy.protect(df.loc[people, ["delivery_rows"]], privacy.Rule(counts=("delivery_rows",)), threshold)
+        hidden = privacy.protect(df.loc[people, ["delivery_rows"]], privacy.Rule(counts=("delivery_rows",), unkeyed=("delivery_rows",)), threshold)
         df.loc[people, "delivery_rows"] = hidden["delivery_rows"].to_numpy()
     return df
 
@@ -1310,5 +1310,5 @@ def check_current(extract: data.Extract) -> pd.DataFrame:
 
     # The rules are part of the name: a new version of the checks checks again.
     rules = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (check, contract))).hexdigest()[:12]
-    rows = prepared.kept_beside(extract.location, extract.version, f"check-{rules}", run)
+    rows = prepared.kept_beside(extract.location, extract.prepared_version, f"check-{rules}", run)
     return pd.DataFrame(rows, columns=["table", "rule", "count", "text"])

@@ -24,11 +24,12 @@ FIGURES = (
     "cost_per_placement_dkk",
 )
 
-# Cost per course is spending (shown) divided by courses: shown beside a hidden course
+# Cost per course is spending (shown) divided by the published courses; beside a hidden course
 # count it would give the count back, so it is hidden with it (and likewise per placement).
 RULE = privacy.Rule(
     counts=("courses", "placed"),
     hidden_with={"courses": ("cost_per_course_dkk",), "placed": ("cost_per_placement_dkk",)},
+    per={"cost_per_course_dkk": ("spent_dkk", "courses"), "cost_per_placement_dkk": ("spent_dkk", "placed")},
 )
 
 
@@ -41,7 +42,7 @@ def funding_raw(extract: data.Extract, on: dt.date, by: str = "municipality", gr
     if grants:
         df = df[df["grant_id"].isin([str(g) for g in grants])].reset_index(drop=True)
     df["municipality_code"] = df["municipality_code"].astype("Int64")
-    return df[list(FIGURES)]
+    return df[[*FIGURES, "courses_key", "placed_key"]]
 
 
 def funding_table(
@@ -52,6 +53,4 @@ def funding_table(
     min_count: int | None = None,
 ) -> pd.DataFrame:
     threshold = privacy.default_threshold() if min_count is None else min_count
-    # A grant's courses add up over its municipalities to the grant's own row (by="grant").
-    additive = RULE.counts if by == "municipality" else ()
-    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold, additive=additive, line="grant_id")
+    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold)

@@ -32,7 +32,8 @@ EXIT_COLUMNS = tuple(f"exits_{reason}" for reason in contract.EXIT_REASONS)
 # FTE is not a person count and is shown; caseload × FTE gives the active courses back, so the
 # caseload goes with a hidden active count. Consultants are staff, not citizens: their counts
 # are no health data and are shown as they are, as FTE is.
-STAFFING_RULE = privacy.Rule(counts=("active",), hidden_with={"active": ("caseload",)})
+# The active courses summed over municipalities here carry no cell key yet: primary rule only.
+STAFFING_RULE = privacy.Rule(counts=("active",), hidden_with={"active": ("caseload",)}, unkeyed=("active",))
 
 # A fidelity review scores a municipality's IPS service, not persons: nothing to hide.
 FIDELITY_RULE = privacy.Rule()

@@ -76,12 +76,6 @@ RULE = privacy.Rule(
 )
 
 
-# Every course falls in exactly one group of a dimension, so every count adds up to the
-# total over groups; over months only the flows add up to the period (stocks do not).
-ADDITIVE = RULE.counts
-FLOWS = ("referrals", "enrollments", "exits", "job_starts")
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which courses count: empty tuples and None mean all."""
@@ -296,7 +290,8 @@ def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
 def _columns(df: pd.DataFrame, q: Question) -> pd.DataFrame:
     """The columns `kpi_raw` gives for `q`: its group keys, the figures, the counts behind the rates."""
     keys = list(GROUP_KEYS[q.by]) + (["period_start"] if q.grain != "whole" else [])
-    return df[keys + list(FIGURES) + ["placed_job", "placed_education"]].reset_index(drop=True)
+    cell_keys = [privacy.key_column(c) for c in RULE.counts]
+    return df[keys + list(FIGURES) + ["placed_job", "placed_education", *cell_keys]].reset_index(drop=True)
 
 
 def _in_whole_months(extract: data.Extract, start: dt.date, end: dt.date) -> bool:
@@ -337,10 +332,7 @@ def trend(
 ) -> pd.DataFrame:
     """`kpi_table` by month (or quarter) over [since, end], for a chart around the period [start, end].
 
-    The months of [start, end] are protected as the parts of that period's own figures, and the
-    months before it as the parts of theirs, since pages show the period (and the one before it)
-    beside the trend: one call over the whole span would protect the months only against a total
-    that is shown nowhere. `start` should be the first day of a month (or quarter).
+    `start` should be the first day of a month (or quarter).
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
     if since is None or since >= start:
@@ -351,10 +343,7 @@ def trend(
         return pd.concat([before, kpi_table(extract, start, end, by, filters, threshold)], ignore_index=True)
     # One query for the whole span: a month's figures do not depend on the months around it.
     raw = kpi_raw(extract, since, end, by, filters)
-    inside = (raw["period_start"] >= pd.Timestamp(start)).to_numpy()
-    parts = [raw[~inside].reset_index(drop=True), raw[inside].reset_index(drop=True)]
-    protected = [privacy.protect(part, RULE, threshold, additive=FLOWS) for part in parts]
-    return pd.concat(protected, ignore_index=True)
+    return privacy.protect(raw, RULE, threshold)
 
 
 def _period_start(day: dt.date, by: str) -> dt.date:
@@ -372,13 +361,10 @@ def kpi_table(
     min_count: int | None = None,
     medians: bool = True,
 ) -> pd.DataFrame:
-    """The KPIs of [start, end] per group of `by`, small numbers hidden (threshold `min_count`).
+    """The KPIs of [start, end] per group of `by`, as published (threshold `min_count`; 0: exact).
 
-    Groups are protected together, as the parts of the total that `by="none"` gives, so that a
-    hidden group cannot be worked out from the total and the groups shown (secondary suppression).
     `medians=False`: as `Question`.
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
-    additive = () if by == "none" else FLOWS if by in ("month", "quarter") else ADDITIVE
     raw = kpi_raw(extract, start, end, by, filters, medians=medians)
-    return privacy.protect(raw, RULE, threshold, additive=additive)
+    return privacy.protect(raw, RULE, threshold)

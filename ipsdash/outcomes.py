@@ -35,8 +35,7 @@ HOURS_BANDS = {
     "unknown": "Ikke oplyst",
 }
 
-# The bands add up to the courses in job (the job rate's numerator, shown through the rate),
-# so they are protected as parts of that total.
+# The courses in job per band of weekly hours.
 HOURS_RULE = privacy.Rule(counts=("courses",))
 
 
@@ -48,7 +47,7 @@ def hours_raw(
         raise ValueError("the period ends before it starts")
     df = data.run(extract, "job_hours", {"from": start, "to": end, **filters.params()})
     df["label"] = df["band"].map(HOURS_BANDS)
-    return df[["band", "label", "courses"]].reset_index(drop=True)
+    return df[["band", "label", "courses", "courses_key"]].reset_index(drop=True)
 
 
 def hours_table(
@@ -66,7 +65,7 @@ def hours_table(
     threshold = privacy.default_threshold() if min_count is None else min_count
     raw = hours_raw(extract, start, end, filters)
     raw = raw[(raw["band"] != "unknown") | (raw["courses"] > 0)].reset_index(drop=True)
-    return privacy.protect(raw, HOURS_RULE, threshold, additive=("courses",))
+    return privacy.protect(raw, HOURS_RULE, threshold)
 
 
 # --- Reference rates ---------------------------------------------------------------------
@@ -352,8 +351,7 @@ def funnel(
     )
 
 
-# The waiting list of each municipality by month: the municipalities of a month add up to the
-# region's month (Overblik's trend), so they are protected as its parts.
+# The waiting list of each municipality by month.
 MONTHLY_RULE = privacy.Rule(counts=("waiting",))
 
 
@@ -368,15 +366,14 @@ def monthly_by_municipality(
 
     One row per municipality and month (`kpis.kpi_raw` by municipality and month, so each figure
     is the one a page filtered to that municipality shows by month). Within a month the
-    municipalities add up to the region, whose month other pages show, so a hidden one gets
-    secondary suppression along the month; a month's waiting list is a stock, so the months of
-    one municipality add up to nothing shown.
+    municipalities add up to the region, whose month other pages show: consistent noise keeps a
+    hidden one from being worked out (privacy.py).
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
     f = all_municipalities(filters)
     raw = kpis.kpi_raw(extract, start, end, by="municipality", filters=f, grain="month", medians=False)
-    raw = raw[["municipality_code", "municipality", "period_start", "waiting"]]
-    protected = privacy.protect(raw, MONTHLY_RULE, threshold, additive=("waiting",), line="period_start")
+    raw = raw[["municipality_code", "municipality", "period_start", "waiting", "waiting_key"]]
+    protected = privacy.protect(raw, MONTHLY_RULE, threshold)
     starts = catalog.municipalities(extract).set_index("municipality_code")["ips_start"]
     started = [code for code, day in starts.items() if not pd.isna(day) and fmt.as_date(day) <= end]
     shown = protected[protected["municipality_code"].isin(started)]

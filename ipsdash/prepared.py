@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 # reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest
 # (and for the extract's dates, one row per municipality). Built in this order: each view reads the prepared copies of those before it.
 VIEWS = {
+    "record_keys": ("order", None),  # read once by the copies after it; kept for queries of participants
     "counting_placements": ("year", "end_date"),
     "courses": ("year", "exit_date"),
     "placed_spans": ("year", "exit_date"),
@@ -141,7 +142,8 @@ def _build(con: duckdb.DuckDBPyConnection, target: Path) -> None:
                 # Smaller row groups: a question reads a few months of one breakdown.
                 options = options.replace(str(ROW_GROUP_ROWS), str(ROW_GROUP_ROWS // 4))
                 (target / view / "all").mkdir(parents=True)
-                con.execute(f"copy (select * from {view} order by {column})\n"
+                order = f" order by {column}" if column else ""
+                con.execute(f"copy (select * from {view}{order})\n"
                             f"to {_literal(str(target / view / 'all' / 'data.parquet'))} ({options})")
             else:
                 # The partition column is written as the folder name (year=2024), not into the files.

@@ -1,29 +1,135 @@
-"""The small-number rule, in one place (data-contract.md, "Small numbers").
+"""The small-number rule and the cell key method, in one place (data-contract.md, "Small numbers
+and consistent noise").
 
-Every person count from 1 to threshold-1 is replaced by the text "<threshold"; a rate and
-its interval are hidden (None) when its numerator, its denominator or their difference is
-from 1 to threshold-1; a median or percentile is hidden when taken over 1 to threshold-1
-courses. Zero is shown. Amounts of money are not person counts.
+Primary rule: a true person count from 1 to threshold-1 is shown as the text "<threshold"; a rate
+and its interval are hidden (None) when its true numerator, denominator or their difference is
+from 1 to threshold-1; a median or percentile is hidden when taken over 1 to threshold-1 courses.
+Zero is shown. Amounts of money are not person counts.
 
-Arithmetic must not undo it. A rate hidden only because numerator and denominator differ by a
-small number would come back from the two counts, so the numerator is hidden as well. Where
-rows add up to a total shown elsewhere (municipalities and the region, months and their
-period, breakdowns and the whole, a grant's municipalities and the grant), hidden cells get
-secondary suppression: more cells are hidden until the hidden ones number at least two and
-add up to at least the threshold. A cell hidden to protect another figure is None ("–").
+Cell key method: every course has a record key 0-255, the first byte of HMAC-SHA256(installation
+secret, participant_id) (`record_key_secret`, computed in SQL: queries/base/05_record_keys.sql).
+Every count leaves the query layer with a cell key beside it (column `<count>_key`): the sum of
+its courses' record keys modulo 256. The published count is the true count plus the noise of the
+perturbation table for (count, cell key) (`ptable`, ipsdash/ptable.csv, made by tools/make_ptable.py);
+rates and their Wilson bounds are worked out from the published counts and rounded to whole
+percent. The same set of courses always gets the same noise, so no answer less another gives a
+hidden figure back, and no secondary suppression is needed. Cell keys never leave `protect`.
 Every figure that leaves the query layer for a page, an export, the command line or a report
-passes through `protect`.
+passes through `protect`; threshold 0 (`--min-count 0`) is the exact, unperturbed view.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tomllib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ipsdash import stats
+
 DEFAULT_THRESHOLD = 5
+
+# --- Record keys -------------------------------------------------------------------------------
+
+SECRET_VARIABLE = "IPS_RECORD_KEY_SECRET"
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+SECRETS_KEY = "record_key_secret"
+# The demo extract's secret is public: its record keys (and so its noise) protect nobody.
+DEMO_SECRET = "ipsdash-demo-record-keys"
+# The ptable's file (ONS cell-key-perturbation format: pcv, ckey, pvalue) and its key range.
+PTABLE_FILE = Path(__file__).resolve().parent / "ptable.csv"
+KEYS = 256
+
+
+class MissingSecretError(Exception):
+    """Real data and no record-key secret configured: no count can be published."""
+
+    def __init__(self, location: str):
+        self.location = location
+        super().__init__(
+            f"Udtrækket i {location} er ikke demo-udtrækket, og der er ingen hemmelig nøgle til støjen på "
+            f"antallene. Sæt miljøvariablen {SECRET_VARIABLE} (eller `{SECRETS_KEY} = \"...\"` i "
+            f"{SECRETS_FILE}) til en lang tilfældig tekst, fx fra `python -c \"import secrets; "
+            f"print(secrets.token_hex(32))\"`, og hold den hemmelig (README, \"Små tal\")."
+        )
+
+
+def configured_secret() -> str | None:
+    """The installation's record-key secret: `IPS_RECORD_KEY_SECRET`, else .streamlit/secrets.toml."""
+    value = os.environ.get(SECRET_VARIABLE, "").strip()
+    if value:
+        return value
+    try:
+        with SECRETS_FILE.open("rb") as f:
+            value = str(tomllib.load(f).get(SECRETS_KEY, "")).strip()
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return value or None
+
+
+def record_key_secret(location: str, demo: bool) -> str:
+    """The secret the record keys of the extract at `location` are made with.
+
+    The demo extract uses the public demo secret (unless one is configured); real data without a
+    configured secret is refused (`MissingSecretError`)."""
+    secret = configured_secret()
+    if secret:
+        return secret
+    if demo:
+        return DEMO_SECRET
+    raise MissingSecretError(location)
+
+
+def hmac_pads(secret: str) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys (RFC 2104) of `secret`: the SQL of
+    queries/base/05_record_keys.sql hashes with them, so record_key = first byte of
+    HMAC-SHA256(secret, participant_id)."""
+    key = secret.encode()
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def secret_fingerprint(secret: str) -> str:
+    """A short one-way name of the secret (prepared copies hold record keys: a new secret, new copies)."""
+    return hashlib.sha256(b"ipsdash record keys\0" + secret.encode()).hexdigest()[:12]
+
+
+# --- The perturbation table --------------------------------------------------------------------
+
+
+@cache
+def ptable() -> np.ndarray:
+    """The noise of ipsdash/ptable.csv as an array [pcv, ckey] (row 0: a count of 0, no noise)."""
+    table = pd.read_csv(PTABLE_FILE)
+    noise = np.zeros((int(table["pcv"].max()) + 1, KEYS), dtype=np.int64)
+    noise[table["pcv"].to_numpy(), table["ckey"].to_numpy()] = table["pvalue"].to_numpy()
+    return noise
+
+
+def noise(counts: np.ndarray, cell_keys: np.ndarray) -> np.ndarray:
+    """The ptable's noise for each (true count, cell key), as the ONS package looks it up: a count
+    above the table's last row (750) reads row ((count - 1) mod 250) + 501."""
+    table = ptable()
+    last = table.shape[0] - 1
+    n = np.nan_to_num(counts, nan=0).astype(np.int64)
+    pcv = np.where(n > last, (n - 1) % 250 + 501, n)
+    keys = np.nan_to_num(cell_keys, nan=0).astype(np.int64) % KEYS
+    return np.where(n > 0, table[np.clip(pcv, 0, last), keys], 0)
+
+
+def key_column(count: str) -> str:
+    """The column of a count's cell key in a raw answer."""
+    return f"{count}_key"
+
+
+# --- The rule ----------------------------------------------------------------------------------
 
 
 def default_threshold() -> int:
@@ -49,93 +155,67 @@ def is_small(values, threshold: int) -> np.ndarray:
         return (v >= 1) & (v < threshold)
 
 
+def round_rate(values) -> np.ndarray:
+    """A rate or bound as it may be published: whole percent (0.01)."""
+    return np.round(np.asarray(values, dtype=float), 2)
+
+
 @dataclass(frozen=True)
 class Rate:
     numerator: str
     denominator: str
-    shown: tuple[str, ...]  # the rate and its interval columns
+    # The rate and, when three, its Wilson interval's low and high bounds.
+    shown: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Which columns of a result are person counts, rates and medians."""
+    """Which columns of a result are person counts, rates and medians.
+
+    Every count needs its cell key beside it (`key_column`); `unkeyed` names the counts whose
+    query does not give one yet: they get the primary rule only."""
 
     counts: tuple[str, ...] = ()
     rates: tuple[Rate, ...] = ()
     medians: dict[str, str] = field(default_factory=dict)  # median column -> column counting its courses
     # count column -> figures that would give the count back (e.g. an amount per course)
     hidden_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # amount per count (cost per course): column -> (amount column, count column), from the published count
+    per: dict[str, tuple[str, str]] = field(default_factory=dict)
+    unkeyed: tuple[str, ...] = ()
 
 
-def _secondary(values: np.ndarray, hidden: np.ndarray, threshold: int) -> np.ndarray:
-    """More cells of one line to hide, so that its hidden cells cannot be told from its total.
+def published(df: pd.DataFrame, rule: Rule) -> dict[str, np.ndarray]:
+    """Each count of `rule` as published: the true count plus its ptable noise."""
+    out = {}
+    for col in rule.counts:
+        values = _numbers(df[col])
+        if col in rule.unkeyed:
+            out[col] = values
+            continue
+        key = key_column(col)
+        if key not in df.columns:
+            raise KeyError(f"the count {col!r} has no cell key ({key!r}): its query must give one")
+        out[col] = np.where(np.isnan(values), np.nan, values + noise(values, _numbers(df[key])))
+    return out
 
-    The total less the visible cells gives the sum of the hidden ones. That sum is safe when at
-    least two cells are hidden and they add up to the threshold or more: no single hidden cell,
-    and no small one, can then be worked out. Until it holds, the smallest visible non-zero cell
-    is hidden too; a zero only when no other cell is left. Returns the new cells.
+
+def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
+    """A copy of `df` as it may be published; threshold 0 (or 1) shows all, exact and unperturbed.
+
+    Counts get their ptable noise, rates and bounds are worked out again from the published counts
+    (whole percent), and the primary rule hides what it hides, judged on the true counts. The cell
+    key columns are dropped either way.
     """
-    chosen = hidden.copy()
-    while chosen.any() and not (chosen.sum() >= 2 and values[chosen].sum() >= threshold):
-        positive = ~chosen & (values > 0)
-        zeros = ~chosen & (values == 0)
-        if positive.any():
-            chosen[np.argmin(np.where(positive, values, np.inf))] = True
-        elif chosen.sum() < 2 and zeros.any():
-            # Only zeros are left (e.g. a grant's one group of courses beside "no grant"): a
-            # hidden zero cannot raise the sum, but it leaves open how the sum is split.
-            chosen[np.argmax(zeros)] = True
-        else:
-            # The hidden cells add up to a small total, hidden itself by the primary rule.
-            break
-    return chosen & ~hidden
-
-
-def protect(
-    df: pd.DataFrame,
-    rule: Rule,
-    threshold: int,
-    additive: tuple[str, ...] = (),
-    line: str | None = None,
-) -> pd.DataFrame:
-    """A copy of `df` with the small-number rule applied; threshold 0 (or 1) shows all.
-
-    `additive` names the count columns whose rows add up to a total that is shown elsewhere (the
-    region beside its municipalities, a period beside its months, a grant beside its
-    municipalities). Along each of them hidden cells get secondary suppression (`_secondary`),
-    within each group of rows sharing the value of `line` (all rows when None). A cell hidden
-    only to protect another figure becomes None; a small count becomes the text "<threshold".
-    """
+    keys = [c for c in df.columns if c.endswith("_key") and c[: -len("_key")] in rule.counts]
     if threshold <= 1 or df.empty:
-        return df.copy()
-    n = len(df)
-    no = np.zeros(n, dtype=bool)
-    column = dict(df.items())  # each column looked up once
-    values = {c: _numbers(column[c]) for c in rule.counts}
-    small = {c: is_small(values[c], threshold) for c in rule.counts}
-    withheld = {c: no.copy() for c in rule.counts}
+        return df.drop(columns=keys)
+    column = {c: v for c, v in df.items() if c not in keys}  # each column looked up once
+    true = {c: _numbers(column[c]) for c in rule.counts}
+    shown_counts = published(df, rule)
 
     def numbers(col: str) -> np.ndarray:
-        return values[col] if col in values else _numbers(column[col])
-
-    # A rate hidden only for a small difference would come back from its two counts: the
-    # numerator goes with it.
-    for rate in rule.rates:
-        num, den = numbers(rate.numerator), numbers(rate.denominator)
-        small_diff = is_small(den - num, threshold) & ~is_small(num, threshold) & ~is_small(den, threshold)
-        if rate.numerator in withheld:
-            withheld[rate.numerator] |= small_diff
-
-    groups = [np.arange(n)] if line is None else [idx for idx in df.groupby(line, dropna=False).indices.values()]
-    for col in additive:
-        for idx in groups:
-            hidden = small[col][idx] | withheld[col][idx]
-            withheld[col][idx] |= _secondary(values[col][idx], hidden, threshold)
-
-    def gone(col: str) -> np.ndarray:
-        if col in small:
-            return small[col] | withheld[col]
-        return is_small(numbers(col), threshold)
+        return true[col] if col in true else _numbers(column[col])
 
     # The shown columns as object arrays, changed in place and put into the copy once: a pandas
     # `where` per column cost more than all the rest of the rule.
@@ -148,19 +228,30 @@ def protect(
 
     for rate in rule.rates:
         num, den = numbers(rate.numerator), numbers(rate.denominator)
-        hidden = gone(rate.numerator) | gone(rate.denominator) | is_small(den - num, threshold)
-        for col in rate.shown:
+        pub_num, pub_den = shown_counts[rate.numerator], shown_counts[rate.denominator]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(pub_den > 0, np.clip(pub_num / pub_den, 0, 1), np.nan)
+        figures = [value, *stats.wilson(pub_num, pub_den)][: len(rate.shown)]
+        hidden = is_small(num, threshold) | is_small(den, threshold) | is_small(den - num, threshold)
+        for col, figure in zip(rate.shown, figures):
+            shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in round_rate(figure)], dtype=object)
             hide(col, hidden)
+    for col, (amount, count) in rule.per.items():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.round(numbers(amount) / np.where(shown_counts[count] > 0, shown_counts[count], np.nan), 2)
+        shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in value], dtype=object)  # øre
     for median, n_col in rule.medians.items():
         hide(median, is_small(numbers(n_col), threshold))
     for count, dependents in rule.hidden_with.items():
-        hidden = gone(count)
+        hidden = is_small(numbers(count), threshold)
         for col in dependents:
             hide(col, hidden)
     label = hidden_label(threshold)
     for col in rule.counts:
-        hide(col, small[col], label)
-        hide(col, withheld[col])
+        values = shown_counts[col]
+        shown[col] = np.asarray([x if np.isnan(x) else int(x) for x in values], dtype=object)
+        shown[col][np.isnan(values)] = None
+        hide(col, is_small(true[col], threshold), label)
     # Object columns stay object columns ("<5" beside numbers), never inferred as text.
     changed = {c: pd.Series(a, index=df.index, dtype=object, name=c) for c, a in shown.items()}
     return pd.DataFrame({**column, **changed}, index=df.index)

@@ -97,7 +97,9 @@ def extract() -> data.Extract:
                 "Kør `python -m ipsdash check` for detaljer."
             )
             return _open(*pinned, scope_key)
-        raise ExtractUnavailable(str(exc) if isinstance(exc, data.MissingTableError) else location) from None
+        raise ExtractUnavailable(
+            str(exc) if isinstance(exc, (data.MissingTableError, privacy.MissingSecretError)) else location
+        ) from None
 
 
 @st.cache_data(ttl=3600, max_entries=1000, show_spinner=False)

@@ -58,7 +58,11 @@ funded_courses as (
         courses.grant_id as grant_id,
         case when $by = 'municipality' then courses.municipality_code end as municipality_code,
         count(*) as courses,
-        count(*) filter (where courses.first_placement_date <= cast($on as date)) as placed
+        count(*) filter (where courses.first_placement_date <= cast($on as date)) as placed,
+        -- Cell keys (README, "Small numbers"): the sum of the counted courses' record keys mod 256.
+        sum(courses.record_key) % 256 as courses_key,
+        coalesce(sum(courses.record_key) filter (where courses.first_placement_date <= cast($on as date)), 0) % 256
+            as placed_key
     from courses
     inner join grants
         on courses.grant_id = grants.grant_id
@@ -90,7 +94,9 @@ joined as (
         end as courses,
         case
             when $by = 'grant' or keys.municipality_code is not null then coalesce(funded_courses.placed, 0)
-        end as placed
+        end as placed,
+        cast(coalesce(funded_courses.courses_key, 0) as integer) as courses_key,
+        cast(coalesce(funded_courses.placed_key, 0) as integer) as placed_key
     from keys
     left join budgets
         on keys.grant_id = budgets.grant_id and keys.municipality_code is not distinct from budgets.municipality_code
@@ -116,6 +122,8 @@ final as (
         end as projected_depletion,
         courses,
         placed,
+        courses_key,
+        placed_key,
         spent_dkk / nullif(courses, 0) as cost_per_course_dkk,
         spent_dkk / nullif(placed, 0) as cost_per_placement_dkk
     from joined

@@ -43,6 +43,7 @@ jobs as (
     select
         selected.participant_id as participant_id,
         counting_placements.hours_per_week as hours_per_week,
+        counting_placements.record_key as record_key,
         row_number() over (
             partition by selected.participant_id
             order by counting_placements.start_date desc, counting_placements.hours_per_week desc nulls last
@@ -66,7 +67,8 @@ in_band as (
             when hours_per_week <= 37 then '30_37'
             else 'over_37'
         end as band,
-        count(*) as courses
+        count(*) as courses,
+        sum(record_key) % 256 as courses_key
     from jobs
     where job_rank = 1
     group by band
@@ -76,7 +78,8 @@ final as (
     select
         bands.band_order as band_order,
         bands.band as band,
-        coalesce(in_band.courses, 0) as courses
+        coalesce(in_band.courses, 0) as courses,
+        cast(coalesce(in_band.courses_key, 0) as integer) as courses_key
     from bands
     left join in_band
         on bands.band = in_band.band

@@ -14,7 +14,9 @@
 -- waiting on b; active on b; active in [a, b]; placed = active in [a, b] with a counting
 -- placement overlapping [a, b] (also by kind); job starts = first counting placement in
 -- [a, b]; waiting days over enrollments in [a, b]; days to first placement over job starts.
--- Counts behind medians (*_n) are returned for the small-number rule.
+-- Counts behind medians (*_n) are returned for the small-number rule. Every count has its cell
+-- key beside it (<count>_key): the sum of its courses' record keys modulo 256, carried exactly as
+-- the count is (README, "Small numbers"; ipsdash/privacy.py).
 --
 -- How, for speed (README, "Performance"): each course is read once, from courses, and placed
 -- courses from placed_spans (both prepared copies on large extracts, so nothing is joined here).
@@ -104,7 +106,8 @@ course_events as (
         period_index(selected.first_placement_date, $from, $to, $grain)
             as first_placement_index,
         selected.enrollment_date - selected.referral_date as waiting_days,
-        selected.first_placement_date - selected.enrollment_date as days_to_first_placement
+        selected.first_placement_date - selected.enrollment_date as days_to_first_placement,
+        selected.record_key as record_key
     from selected
 ),
 
@@ -123,7 +126,8 @@ cohorts as (
         exit_index,
         waiting_end_index,
         first_placement_index,
-        count(*) as courses
+        count(*) as courses,
+        sum(record_key) as record_keys
     from course_events
     group by all
 ),
@@ -156,7 +160,8 @@ placed_runs as (
         least(
             coalesce(period_index(placed_spans.end_date, $from, $to, $grain), 1000000),
             coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), 1000000)
-        ) as last_index
+        ) as last_index,
+        placed_spans.record_key as record_key
     from placed_spans
     -- The same courses as selected; a run that starts after $to or ends before $from is in no period.
     where
@@ -182,7 +187,8 @@ placed_cohorts as (
         kind,
         first_index,
         last_index,
-        count(*) as runs
+        count(*) as runs,
+        sum(record_key) as record_keys
     from placed_runs
     where first_index <= last_index
     group by all
@@ -226,7 +232,19 @@ changes as (
             'active_in_period',
             'active_in_period'
         ]) as figure,
-        unnest([courses, courses, courses, courses, courses, -courses, courses, -courses, courses, -courses]) as change
+        unnest([courses, courses, courses, courses, courses, -courses, courses, -courses, courses, -courses]) as change,
+        unnest([
+            record_keys,
+            record_keys,
+            record_keys,
+            record_keys,
+            record_keys,
+            -record_keys,
+            record_keys,
+            -record_keys,
+            record_keys,
+            -record_keys
+        ]) as key_change
     from cohorts
     union all
     -- Placed in [a, b] (by kind, and 'any'): over the periods of each run.
@@ -239,7 +257,8 @@ changes as (
         sex,
         unnest([first_index, last_index + 1]),
         'placed_' || kind,
-        unnest([runs, -runs])
+        unnest([runs, -runs]),
+        unnest([record_keys, -record_keys])
     from placed_cohorts
 ),
 
@@ -297,7 +316,17 @@ figures as (
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'active_in_period') as active_in_period_change,
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_any') as placed_change,
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_job') as placed_job_change,
-        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_change
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'referrals') as referrals_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'enrollments') as enrollments_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'exits') as exits_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'job_starts') as job_starts_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'waiting') as waiting_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'active') as active_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'active_in_period') as active_in_period_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_any') as placed_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_job') as placed_job_key_change,
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_key_change
     from grid
     left join changes
         on
@@ -319,7 +348,13 @@ running as (
         sum(coalesce(active_in_period_change, 0)) over in_order as active_in_period,
         sum(coalesce(placed_change, 0)) over in_order as placed,
         sum(coalesce(placed_job_change, 0)) over in_order as placed_job,
-        sum(coalesce(placed_education_change, 0)) over in_order as placed_education
+        sum(coalesce(placed_education_change, 0)) over in_order as placed_education,
+        sum(coalesce(waiting_key_change, 0)) over in_order as waiting_key,
+        sum(coalesce(active_key_change, 0)) over in_order as active_key,
+        sum(coalesce(active_in_period_key_change, 0)) over in_order as active_in_period_key,
+        sum(coalesce(placed_key_change, 0)) over in_order as placed_key,
+        sum(coalesce(placed_job_key_change, 0)) over in_order as placed_job_key,
+        sum(coalesce(placed_education_key_change, 0)) over in_order as placed_education_key
     from figures
     window in_order as (
         partition by municipality_code, grant_id, target_group, variant, age_band, sex
@@ -348,6 +383,16 @@ final as (
         cast(running.placed_job as bigint) as placed_job,
         cast(running.placed_education as bigint) as placed_education,
         cast(coalesce(running.job_starts_change, 0) as bigint) as job_starts,
+        cast(coalesce(running.referrals_key_change, 0) % 256 as integer) as referrals_key,
+        cast(coalesce(running.enrollments_key_change, 0) % 256 as integer) as enrollments_key,
+        cast(coalesce(running.exits_key_change, 0) % 256 as integer) as exits_key,
+        cast(coalesce(running.job_starts_key_change, 0) % 256 as integer) as job_starts_key,
+        cast(running.waiting_key % 256 as integer) as waiting_key,
+        cast(running.active_key % 256 as integer) as active_key,
+        cast(running.active_in_period_key % 256 as integer) as active_in_period_key,
+        cast(running.placed_key % 256 as integer) as placed_key,
+        cast(running.placed_job_key % 256 as integer) as placed_job_key,
+        cast(running.placed_education_key % 256 as integer) as placed_education_key,
         max(medians.waiting_days_median) as waiting_days_median,
         max(medians.waiting_days_p90) as waiting_days_p90,
         max(medians.days_to_first_placement_median) as days_to_first_placement_median

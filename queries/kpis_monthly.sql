@@ -94,7 +94,16 @@ cube as (
         monthly_figures.active as active,
         monthly_figures.placed_any as placed_any,
         monthly_figures.placed_job as placed_job,
-        monthly_figures.placed_uddannelse as placed_uddannelse
+        monthly_figures.placed_uddannelse as placed_uddannelse,
+        monthly_figures.referrals_key as referrals_key,
+        monthly_figures.enrollments_key as enrollments_key,
+        monthly_figures.exits_key as exits_key,
+        monthly_figures.job_starts_key as job_starts_key,
+        monthly_figures.waiting_key as waiting_key,
+        monthly_figures.active_key as active_key,
+        monthly_figures.placed_any_key as placed_any_key,
+        monthly_figures.placed_job_key as placed_job_key,
+        monthly_figures.placed_uddannelse_key as placed_uddannelse_key
     from monthly_figures
     cross join monthly_span
     inner join periods
@@ -130,7 +139,17 @@ month_figures as (
         sum(active) filter (where month = least(first_month - 1, stock_month)) as active_before,
         sum(placed_any) filter (where month = least(first_month, stock_month)) as placed_first,
         sum(placed_job) filter (where month = least(first_month, stock_month)) as placed_job_first,
-        sum(placed_uddannelse) filter (where month = least(first_month, stock_month)) as placed_education_first
+        sum(placed_uddannelse) filter (where month = least(first_month, stock_month)) as placed_education_first,
+        sum(referrals_key) filter (where month between first_month and last_month) as referrals_key,
+        sum(enrollments_key) filter (where month between first_month and last_month) as enrollments_key,
+        sum(exits_key) filter (where month between first_month and last_month) as exits_key,
+        sum(job_starts_key) filter (where month between first_month and last_month) as job_starts_key,
+        sum(waiting_key) filter (where month = stock_month) as waiting_key,
+        sum(active_key) filter (where month = stock_month) as active_key,
+        sum(active_key) filter (where month = least(first_month - 1, stock_month)) as active_before_key,
+        sum(placed_any_key) filter (where month = least(first_month, stock_month)) as placed_first_key,
+        sum(placed_job_key) filter (where month = least(first_month, stock_month)) as placed_job_first_key,
+        sum(placed_uddannelse_key) filter (where month = least(first_month, stock_month)) as placed_education_first_key
     from cube
     group by all
 ),
@@ -148,7 +167,10 @@ later_starts as (
         case when periods.group_by = 'sex' then placed_run_starts.sex end as sex,
         sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'any') as placed,
         sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'job') as placed_job,
-        sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'uddannelse') as placed_education
+        sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'uddannelse') as placed_education,
+        sum(placed_run_starts.run_keys) filter (where placed_run_starts.kind = 'any') as placed_key,
+        sum(placed_run_starts.run_keys) filter (where placed_run_starts.kind = 'job') as placed_job_key,
+        sum(placed_run_starts.run_keys) filter (where placed_run_starts.kind = 'uddannelse') as placed_education_key
     from placed_run_starts
     inner join periods
         on
@@ -273,6 +295,16 @@ final as (
         cast(coalesce(month_figures.placed_education_first, 0) + coalesce(later_starts.placed_education, 0) as bigint)
             as placed_education,
         cast(coalesce(month_figures.job_starts, 0) as bigint) as job_starts,
+        cast((coalesce(month_figures.referrals_key, 0)) % 256 as integer) as referrals_key,
+        cast((coalesce(month_figures.enrollments_key, 0)) % 256 as integer) as enrollments_key,
+        cast((coalesce(month_figures.exits_key, 0)) % 256 as integer) as exits_key,
+        cast((coalesce(month_figures.waiting_key, 0)) % 256 as integer) as waiting_key,
+        cast((coalesce(month_figures.active_key, 0)) % 256 as integer) as active_key,
+        cast((coalesce(month_figures.active_before_key, 0) + coalesce(month_figures.enrollments_key, 0)) % 256 as integer) as active_in_period_key,
+        cast((coalesce(month_figures.placed_first_key, 0) + coalesce(later_starts.placed_key, 0)) % 256 as integer) as placed_key,
+        cast((coalesce(month_figures.placed_job_first_key, 0) + coalesce(later_starts.placed_job_key, 0)) % 256 as integer) as placed_job_key,
+        cast((coalesce(month_figures.placed_education_first_key, 0) + coalesce(later_starts.placed_education_key, 0)) % 256 as integer) as placed_education_key,
+        cast((coalesce(month_figures.job_starts_key, 0)) % 256 as integer) as job_starts_key,
         medians.waiting_days_median as waiting_days_median,
         medians.waiting_days_p90 as waiting_days_p90,
         medians.days_to_first_placement_median as days_to_first_placement_median

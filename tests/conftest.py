@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -8,6 +9,9 @@ from streamlit.runtime.pages_manager import PagesManager
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The extracts tests write are not the demo extract: their record keys need a secret (README, "Small numbers").
+os.environ.setdefault("IPS_RECORD_KEY_SECRET", "tests-record-key-secret")
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,10 @@ the edge case it stands for; the expected figures below list which courses count
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
-from ipsdash import data, kpis
+from ipsdash import data, kpis, privacy
 from tests.builders import base_tables, course, d, placement, write_extract
 
 Q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
@@ -164,15 +165,24 @@ def test_whole_life_rate_as_the_municipalities_publish_it(tmp_path):
     tables["participants"] = [course(f"p{i}", "2020-01-01", "2020-02-01", "2021-06-30") for i in range(347)]
     tables["placements"] = [placement(f"p{i}", "2020-09-01", "2020-12-31") for i in range(216)]
     ex = data.open_extract(str(write_extract(tmp_path, tables)))
-    row = kpis.kpi_table(ex, d("2019-01-01"), d("2024-12-31")).iloc[0]
+    row = kpis.kpi_table(ex, d("2019-01-01"), d("2024-12-31"), min_count=0).iloc[0]  # exact
     assert (row.placed, row.active_in_period) == (216, 347)
     assert round(row.placement_rate, 2) == 0.62
+    # Published: each count within 2 of the true one, the rate from them to whole percent.
+    shown = kpis.kpi_table(ex, d("2019-01-01"), d("2024-12-31")).iloc[0]
+    assert abs(shown.placed - 216) <= 2 and abs(shown.active_in_period - 347) <= 2
+    assert shown.placement_rate == round(shown.placed / shown.active_in_period, 2)
 
 
 def test_small_numbers_hidden_in_kpi_table(extract):
     row = kpis.kpi_table(extract, *Q1).iloc[0]
     assert row.referrals == "<5" and row.enrollments == "<5" and row.waiting == "<5"
-    assert row.active == 6 and row.active_in_period == 9
+    # Published counts are the true ones (6 and 9) plus the ptable's noise for their cell keys.
+    raw = kpis.kpi_raw(extract, *Q1).iloc[0]
+    assert (raw.active, raw.active_in_period) == (6, 9)
+    noise = privacy.noise(np.array([6, 9]), np.array([raw.active_key, raw.active_in_period_key]))
+    assert [row.active, row.active_in_period] == [6 + noise[0], 9 + noise[1]]
+    assert row.active >= 5 and row.active_in_period >= 5
     assert row.placed == "<5" and row.placement_rate is None and row.placement_rate_low is None
     assert row.waiting_days_median is None and row.days_to_first_placement_median is None
     shown = kpis.kpi_table(extract, *Q1, min_count=0).iloc[0]

@@ -18,10 +18,13 @@ select
     participants.target_group as target_group,
     participants.variant as variant,
     participants.age_band as age_band,
-    participants.sex as sex
+    participants.sex as sex,
+    record_keys.record_key as record_key
 from placements
 inner join participants
     on placements.participant_id = participants.participant_id
+left join record_keys
+    on placements.participant_id = record_keys.participant_id
 where
     participants.enrollment_date is not null
     and placements.start_date >= participants.enrollment_date

@@ -59,6 +59,7 @@ final as (
         any_value(age_band) as age_band,
         any_value(sex) as sex,
         any_value(exit_date) as exit_date,
+        any_value(record_key) as record_key,
         kind,
         min(start_date) as start_date,
         nullif(max(end_date), date '9999-12-31') as end_date,

@@ -58,7 +58,8 @@ select
     month_number(least(enrollment_date, exit_date)) as waiting_end_month,
     month_number(first_placement_date) as first_placement_month,
     enrollment_date - referral_date as waiting_days,
-    first_placement_date - enrollment_date as days_to_first_placement
+    first_placement_date - enrollment_date as days_to_first_placement,
+    record_key
 from courses;
 
 -- The months each course is placed, as runs of months, per kind ('job', 'uddannelse') and for
@@ -81,7 +82,8 @@ spans as (
         sex,
         unnest([kind, 'any']) as kind,
         month_number(start_date) as start_month,
-        least(coalesce(month_number(end_date), 1000000), coalesce(month_number(exit_date), 1000000)) as end_month
+        least(coalesce(month_number(end_date), 1000000), coalesce(month_number(exit_date), 1000000)) as end_month,
+        record_key
     from counting_placements
 ),
 
@@ -125,7 +127,8 @@ select
     kind,
     min(start_month) as start_month,
     max(end_month) as end_month,
-    max(reached) filter (where reached is null or start_month > reached + 1) as previous_end_month
+    max(reached) filter (where reached is null or start_month > reached + 1) as previous_end_month,
+    any_value(record_key) as record_key
 from numbered
 group by participant_id, kind, run_number;
 
@@ -155,7 +158,9 @@ changes as (
             case when enrollment_month is not null then exit_month end
         ]) as month,
         unnest(['referrals', 'enrollments', 'exits', 'job_starts', 'waiting', 'waiting', 'active', 'active']) as figure,
-        unnest([1, 1, 1, 1, 1, -1, 1, -1]) as change
+        unnest([1, 1, 1, 1, 1, -1, 1, -1]) as change,
+        -- The record keys change with the counts: a count's cell key is their sum (mod 256).
+        unnest([1, 1, 1, 1, 1, -1, 1, -1]) * record_key as key_change
     from course_months
     union all
     select
@@ -167,7 +172,8 @@ changes as (
         sex,
         unnest([start_month, end_month + 1]) as month,
         'placed_' || kind as figure,
-        unnest([1, -1]) as change
+        unnest([1, -1]) as change,
+        unnest([1, -1]) * record_key as key_change
     from placed_month_runs
 ),
 
@@ -191,7 +197,16 @@ by_month as (
         sum(change) filter (where figure = 'active') as active_change,
         sum(change) filter (where figure = 'placed_any') as placed_any_change,
         sum(change) filter (where figure = 'placed_job') as placed_job_change,
-        sum(change) filter (where figure = 'placed_uddannelse') as placed_uddannelse_change
+        sum(change) filter (where figure = 'placed_uddannelse') as placed_uddannelse_change,
+        sum(key_change) filter (where figure = 'referrals') as referrals_key,
+        sum(key_change) filter (where figure = 'enrollments') as enrollments_key,
+        sum(key_change) filter (where figure = 'exits') as exits_key,
+        sum(key_change) filter (where figure = 'job_starts') as job_starts_key,
+        sum(key_change) filter (where figure = 'waiting') as waiting_key_change,
+        sum(key_change) filter (where figure = 'active') as active_key_change,
+        sum(key_change) filter (where figure = 'placed_any') as placed_any_key_change,
+        sum(key_change) filter (where figure = 'placed_job') as placed_job_key_change,
+        sum(key_change) filter (where figure = 'placed_uddannelse') as placed_uddannelse_key_change
     from changes
     where month is not null
     group by grouping sets (
@@ -238,7 +253,16 @@ final as (
         sum(coalesce(by_month.active_change, 0)) over in_order as active,
         sum(coalesce(by_month.placed_any_change, 0)) over in_order as placed_any,
         sum(coalesce(by_month.placed_job_change, 0)) over in_order as placed_job,
-        sum(coalesce(by_month.placed_uddannelse_change, 0)) over in_order as placed_uddannelse
+        sum(coalesce(by_month.placed_uddannelse_change, 0)) over in_order as placed_uddannelse,
+        cast(coalesce(by_month.referrals_key, 0) % 256 as smallint) as referrals_key,
+        cast(coalesce(by_month.enrollments_key, 0) % 256 as smallint) as enrollments_key,
+        cast(coalesce(by_month.exits_key, 0) % 256 as smallint) as exits_key,
+        cast(coalesce(by_month.job_starts_key, 0) % 256 as smallint) as job_starts_key,
+        cast(sum(coalesce(by_month.waiting_key_change, 0)) over in_order % 256 as smallint) as waiting_key,
+        cast(sum(coalesce(by_month.active_key_change, 0)) over in_order % 256 as smallint) as active_key,
+        cast(sum(coalesce(by_month.placed_any_key_change, 0)) over in_order % 256 as smallint) as placed_any_key,
+        cast(sum(coalesce(by_month.placed_job_key_change, 0)) over in_order % 256 as smallint) as placed_job_key,
+        cast(sum(coalesce(by_month.placed_uddannelse_key_change, 0)) over in_order % 256 as smallint) as placed_uddannelse_key
     from grid
     left join by_month
         on
@@ -280,7 +304,8 @@ select
     kind,
     start_month,
     previous_end_month,
-    count(*) as runs
+    count(*) as runs,
+    cast(sum(record_key) % 256 as smallint) as run_keys
 from placed_month_runs
 group by grouping sets (
     (municipality_code, grant_id, target_group, variant, kind, start_month, previous_end_month),

@@ -15,8 +15,11 @@ course_dates as (
             coalesce(enrollment_date, referral_date),
             coalesce(exit_date, referral_date)
         )) as newest_course_date,
-        count(*) as courses
+        count(*) as courses,
+        sum(record_keys.record_key) % 256 as courses_key
     from participants
+    left join record_keys
+        on participants.participant_id = record_keys.participant_id
     group by municipality_code
 ),
 
@@ -36,7 +39,8 @@ final as (
         course_dates.first_referral as first_referral,
         course_dates.newest_course_date as newest_course_date,
         posting_dates.newest_posting as newest_posting,
-        coalesce(course_dates.courses, 0) as courses
+        coalesce(course_dates.courses, 0) as courses,
+        cast(coalesce(course_dates.courses_key, 0) as integer) as courses_key
     from municipalities
     left join course_dates
         on municipalities.municipality_code = course_dates.municipality_code
