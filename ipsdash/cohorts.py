@@ -81,7 +81,8 @@ def cohort_raw(
 
     One row per cohort (and group of `by`): `cohort_start`, the group keys (kpis.GROUP_KEYS),
     `enrolled` and for each N of `within` `placed_{N}m`, `rate_{N}m` and its interval, null
-    where the cohort has not been followed N months.
+    where the cohort has not been followed N months, and each count's cell key
+    (`privacy.key_column`).
     """
     within = tuple(sorted(set(within)))
     _check(start, end, grain, within, by)
@@ -99,12 +100,13 @@ def cohort_raw(
     keys = list(kpis.GROUP_KEYS[by])
     # The query gives each group and cohort a row per N, in the same order for every N.
     first = long[long["months"] == within[0]].reset_index(drop=True)
-    rows = first[["cohort_start", *keys, "enrolled"]].copy()
+    rows = first[["cohort_start", *keys, "enrolled", "enrolled_key"]].copy()
     enrolled = rows["enrolled"].astype(float)
     for n in within:
         part = long[long["months"] == n].reset_index(drop=True)
         placed = part["placed"].astype(float)
         rows[f"placed_{n}m"] = part["placed"].astype("Int64")
+        rows[f"placed_{n}m_key"] = part["placed_key"].astype("Int64")
         with np.errstate(invalid="ignore", divide="ignore"):
             rows[f"rate_{n}m"] = (placed / enrolled.where(enrolled > 0)).astype(float)
         low, high = stats.wilson(placed, enrolled)
@@ -113,7 +115,8 @@ def cohort_raw(
         # Not a figure: whether the cohort has been followed N months (its figures are null before).
         rows[f"followed_{n}m"] = part["is_followed"].astype(bool)
     rows["cohort_start"] = pd.to_datetime(rows["cohort_start"]).dt.date
-    return rows[["cohort_start", *keys, *columns(within), *(f"followed_{n}m" for n in within)]]
+    cell_keys = [privacy.key_column(c) for c in rule(within).counts]
+    return rows[["cohort_start", *keys, *columns(within), *(f"followed_{n}m" for n in within), *cell_keys]]
 
 
 def cohort_table(
@@ -126,18 +129,13 @@ def cohort_table(
     filters: kpis.Filters = EVERYONE,
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """`cohort_raw` with the small-number rule (threshold `min_count`; 0 shows all), as kpis.kpi_table.
-
-    The cohorts of one group add up to its enrollments in the period, and the groups of one cohort
-    to the cohort: hidden counts get secondary suppression along the cohorts (by "none") or along
-    the groups of each cohort.
+    """`cohort_raw` as published (threshold `min_count`; 0: exact), as kpis.kpi_table: counts with
+    their noise, rates and intervals from the published counts in whole percent (`privacy.protect`).
     """
     within = tuple(sorted(set(within)))
     threshold = privacy.default_threshold() if min_count is None else min_count
     raw = cohort_raw(extract, start, end, grain, within, by, filters)
-    r = rule(within)
-    line = None if by == "none" else "cohort_start"
-    return privacy.protect(raw, r, threshold, additive=r.counts, line=line)
+    return privacy.protect(raw, rule(within), threshold)
 
 
 def curve(

@@ -3,21 +3,15 @@
 Exits by reason by month, caseload per consultant FTE (contract: courses active on the month's
 last day ÷ `consultants_fte` of that month), consultants trained and in training, the period's
 breakdowns by target group, variant, age band and sex, and the fidelity reviews with the
-contract's levels. Every function returns figures that have passed the small-number rule.
-
-Where the parts of a table add up to a total that is shown (the reasons of a month add up to its
-exits, each reason's months to the period, the municipalities to the region), hidden parts get
-the same secondary suppression as `privacy.protect(additive=...)`: more parts are hidden until
-the hidden ones are at least two and add up to at least the threshold. `privacy.protect` does
-this along one column; the exits by reason need it along rows and columns at once, hence
-`complementary_cells`. Counts that `kpis.kpi_table` also gives are taken from it as it hid
-them, so no page shows a figure that another page hides.
+contract's levels. Every function returns figures that have passed `privacy.protect`: each count
+carries its cell key, so the same courses are published alike here and in `kpis.kpi_table` (a
+month's exits, a municipality's active courses), and no part is worked out from a total less the
+others; a caseload is worked out from the published active count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -28,12 +22,17 @@ from ipsdash.kpis import Filters
 ALL_COURSES = Filters()  # no filter: the default of the functions below
 
 EXIT_COLUMNS = tuple(f"exits_{reason}" for reason in contract.EXIT_REASONS)
+# Each reason's share of the row's exits.
+EXIT_SHARES = tuple(f"exit_share_{reason}" for reason in contract.EXIT_REASONS)
+EXITS_RULE = privacy.Rule(
+    counts=("exits", *EXIT_COLUMNS),
+    rates=tuple(privacy.Rate(col, "exits", (share,)) for col, share in zip(EXIT_COLUMNS, EXIT_SHARES)),
+)
 
 # FTE is not a person count and is shown; caseload × FTE gives the active courses back, so the
-# caseload goes with a hidden active count. Consultants are staff, not citizens: their counts
-# are no health data and are shown as they are, as FTE is.
-# The active courses summed over municipalities here carry no cell key yet: primary rule only.
-STAFFING_RULE = privacy.Rule(counts=("active",), hidden_with={"active": ("caseload",)}, unkeyed=("active",))
+# caseload is worked out from the published active count and goes with a hidden one. Consultants
+# are staff, not citizens: their counts are no health data and are shown as they are, as FTE is.
+STAFFING_RULE = privacy.Rule(counts=("active",))
 
 # A fidelity review scores a municipality's IPS service, not persons: nothing to hide.
 FIDELITY_RULE = privacy.Rule()
@@ -46,67 +45,11 @@ def _threshold(min_count: int | None) -> int:
     return privacy.default_threshold() if min_count is None else min_count
 
 
-def _is_hidden(value) -> bool:
-    """A protected count that is not shown: the "<5" text, or None (hidden to protect another)."""
-    return isinstance(value, str) or value is None or (isinstance(value, float) and np.isnan(value))
-
-
 def _is_number(value) -> bool:
-    return not _is_hidden(value) and not isinstance(value, bool) and isinstance(value, int | float | np.number)
-
-
-Cell = tuple[Hashable, str]  # (row, column)
-Line = tuple[list[Cell], "Cell | None"]  # parts, and the cell holding their sum (None: shown elsewhere)
-
-
-def complementary_cells(raw: dict[Cell, float], hidden: set[Cell], lines: Iterable[Line], threshold: int) -> set[Cell]:
-    """The cells to hide besides `hidden`, so that no hidden part can be told from a line's sum.
-
-    A line is a set of part cells whose sum is shown (in its total cell, or elsewhere when that is
-    None). A line whose total cell is hidden gives no sum away and is skipped. A line with hidden
-    parts is safe when they are at least two and add up to `threshold` or more (the criterion of
-    `privacy.protect`); until then its smallest visible part above zero is hidden too. Repeated
-    until no line changes, since a cell hidden for one line can leave another unsafe.
-
-    >>> raw = {(0, "a"): 12, (0, "b"): 3, (0, "c"): 7, (0, "d"): 5}
-    >>> sorted(complementary_cells(raw, {(0, "b")}, [([(0, "a"), (0, "b"), (0, "c"), (0, "d")], None)], 5))
-    [(0, 'd')]
-    """
-    lines = list(lines)
-    hidden = set(hidden)
-    extra: set[Cell] = set()
-    changed = True
-    while changed:
-        changed = False
-        for parts, total in lines:
-            if total is not None and total in hidden:
-                continue
-            gone = [cell for cell in parts if cell in hidden]
-            if not gone or (len(gone) >= 2 and sum(raw[cell] for cell in gone) >= threshold):
-                continue
-            candidates = [cell for cell in parts if cell not in hidden and raw[cell] > 0]
-            if not candidates:
-                # Every part above zero is hidden: their sum is the total, which is then small
-                # (hidden where it is shown) or one part's own figure, protected in its other line.
-                continue
-            pick = min(candidates, key=lambda cell: (raw[cell], str(cell)))
-            hidden.add(pick)
-            extra.add(pick)
-            changed = True
-    return extra
-
-
-def _withhold(df: pd.DataFrame, cells: Iterable[Cell]) -> pd.DataFrame:
-    """`df` with `cells` hidden to protect another figure (None)."""
-    out = df.copy()
-    for row, col in cells:
-        out[col] = out[col].astype(object)
-        out.at[row, col] = None
-    return out
-
-
-def _label(threshold: int, value):
-    return privacy.hidden_label(threshold) if privacy.is_small([value], threshold)[0] else value
+    """A shown number (not the "<5" text, None or NaN)."""
+    if isinstance(value, str | bool) or value is None:
+        return False
+    return isinstance(value, int | float | np.number) and not np.isnan(value)
 
 
 # --- Exits by reason ---------------------------------------------------------------------------
@@ -119,24 +62,36 @@ def exits_by_reason_raw(
 
     Columns: period_start (the month's first day; the period's first day on the last row),
     period_end (the month's last day clipped to `end`; `end` on the last row), exits and
-    exits_<reason> for each reason of the contract, in its order. Never shown as it is: use
+    exits_<reason> for each reason of the contract, in its order, exit_share_<reason> of the
+    row's exits, and each count's cell key (`privacy.key_column`). Never shown as it is: use
     `exits_by_reason`.
     """
     if end < start:
         raise ValueError("the period ends before it starts")
     long = data.run(extract, "exits_by_reason", {"from": start, "to": end, **filters.params()})
-    wide = long.pivot(index="period_start", columns="exit_reason", values="exits")
-    wide = wide.reindex(columns=list(contract.EXIT_REASONS)).fillna(0).astype(int)
-    wide.columns = list(EXIT_COLUMNS)
+    counts = [*EXIT_COLUMNS, *(privacy.key_column(c) for c in EXIT_COLUMNS)]
+    wide = long.pivot(index="period_start", columns="exit_reason", values=["exits", "exits_key"])
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["exits", "exits_key"], contract.EXIT_REASONS]))
+    wide = wide.fillna(0).astype(int)
+    wide.columns = counts
     wide = wide.reset_index()
     wide["period_start"] = pd.to_datetime(wide["period_start"])
     month_ends = wide["period_start"] + pd.offsets.MonthEnd(0)
     wide["period_end"] = month_ends.where(month_ends <= pd.Timestamp(end), pd.Timestamp(end))
+    # The months are disjoint: the period's courses are theirs together, its keys their sum.
     total = {"period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end)}
-    total.update({col: int(wide[col].sum()) for col in EXIT_COLUMNS})
+    total.update({col: int(wide[col].sum()) for col in counts})
     out = pd.concat([wide, pd.DataFrame([total])], ignore_index=True)
+    reason_keys = [privacy.key_column(c) for c in EXIT_COLUMNS]
+    out[reason_keys] = out[reason_keys] % privacy.KEYS
+    # The reasons are disjoint: a row's exits are its reasons' courses together.
     out["exits"] = out[list(EXIT_COLUMNS)].sum(axis=1).astype(int)
-    return out[["period_start", "period_end", "exits", *EXIT_COLUMNS]]
+    out["exits_key"] = out[reason_keys].sum(axis=1).astype(int) % privacy.KEYS
+    for col, share in zip(EXIT_COLUMNS, EXIT_SHARES):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[share] = (out[col] / out["exits"].where(out["exits"] > 0)).astype(float)
+    cell_keys = [privacy.key_column(c) for c in EXITS_RULE.counts]
+    return out[["period_start", "period_end", "exits", *EXIT_COLUMNS, *EXIT_SHARES, *cell_keys]]
 
 
 def exits_by_reason(
@@ -146,36 +101,13 @@ def exits_by_reason(
     filters: Filters = ALL_COURSES,
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """`exits_by_reason_raw` with small numbers hidden and no reason recoverable by subtraction.
+    """`exits_by_reason_raw` as published (`privacy.protect`): counts with their noise, shares
+    from the published counts in whole percent.
 
-    The exits column is `kpis.kpi_table`'s, as it shows them (by month, and for the period on the
-    last row). A row whose exits are hidden there has all its reasons above zero hidden, or they
-    would add up to it. The reasons of a row add up to its exits, and each reason's months to the last row:
-    both kinds of line get secondary suppression (`complementary_cells`).
+    A row's exits are the same courses as `kpis.kpi_table`'s exits of that month (of the period
+    on the last row), with the same cell key: both publish the same figure.
     """
-    raw = exits_by_reason_raw(extract, start, end, filters)
-    threshold = _threshold(min_count)
-    # The exits only: no day counts are read for the months.
-    monthly = kpis.kpi_table(extract, start, end, by="month", filters=filters, min_count=threshold, medians=False)
-    whole = kpis.kpi_table(extract, start, end, filters=filters, min_count=threshold)
-    out = raw.astype({c: object for c in ("exits", *EXIT_COLUMNS)})
-    out["exits"] = [*monthly["exits"], whole["exits"].iloc[0]]
-    if threshold <= 1:
-        return out
-    last = len(raw) - 1
-    months = list(raw.index[:last])
-    cells = {(i, c): float(raw.at[i, c]) for i in raw.index for c in EXIT_COLUMNS}
-    hidden = {cell for cell, value in cells.items() if privacy.is_small([value], threshold)[0]}
-    hidden |= {(i, c) for (i, c), value in cells.items() if value > 0 and _is_hidden(out.at[i, "exits"])}
-    lines: list[Line] = [
-        ([(i, c) for c in EXIT_COLUMNS], None) for i in raw.index if not _is_hidden(out.at[i, "exits"])
-    ]
-    lines += [([(i, c) for i in months], (last, c)) for c in EXIT_COLUMNS]
-    withheld = hidden | complementary_cells(cells, hidden, lines, threshold)
-    for (i, c), value in cells.items():
-        shown = _label(threshold, int(value))
-        out.at[i, c] = None if (i, c) in withheld and not isinstance(shown, str) else shown
-    return out
+    return privacy.protect(exits_by_reason_raw(extract, start, end, filters), EXITS_RULE, _threshold(min_count))
 
 
 # --- Staffing and caseload ---------------------------------------------------------------------
@@ -186,9 +118,9 @@ def staffing_raw(
 ) -> pd.DataFrame:
     """Active courses and staffing per municipality and month touching [start, end].
 
-    Active is `kpis.kpi_raw`'s (on the month's last day clipped to `end`), the staffing columns
-    are queries/staffing_by_month.sql's. A row is kept when the municipality delivered staffing
-    for the month or had courses active at its end.
+    Active is `kpis.kpi_raw`'s (on the month's last day clipped to `end`), with its cell key
+    active_key; the staffing columns are queries/staffing_by_month.sql's. A row is kept when the
+    municipality delivered staffing for the month or had courses active at its end.
     """
     if end < start:
         raise ValueError("the period ends before it starts")
@@ -201,9 +133,10 @@ def staffing_raw(
     active = kpis.kpi_raw(
         extract, start, end, "municipality", Filters(municipalities=municipalities), grain="month", medians=False
     )
-    active = active.set_index(["municipality_code", "period_start"])["active"]
-    df.insert(3, "active", active.reindex(pd.MultiIndex.from_frame(df[["municipality_code", "month"]])).to_numpy())
-    df["active"] = df["active"].fillna(0).astype(int)
+    active = active.set_index(["municipality_code", "period_start"])[["active", "active_key"]]
+    rows = active.reindex(pd.MultiIndex.from_frame(df[["municipality_code", "month"]])).fillna(0).astype(int)
+    df.insert(3, "active", rows["active"].to_numpy())
+    df["active_key"] = rows["active_key"].to_numpy()
     keep = df["consultants_fte"].notna() | (df["active"] > 0)
     return df[keep].reset_index(drop=True)
 
@@ -224,6 +157,13 @@ def _caseload(active: pd.Series, fte: pd.Series) -> pd.Series:
         return (pd.to_numeric(active, errors="coerce") / fte.where(fte > 0)).astype(float)
 
 
+def _published_caseload(active: pd.Series, fte: pd.Series) -> pd.Series:
+    """The caseload of a published active count: none where the count is hidden ("<5") or there
+    is no FTE. Never of the true count, which caseload × FTE would give back."""
+    caseload = _caseload(active, fte)
+    return pd.Series([None if np.isnan(x) else float(x) for x in caseload], index=active.index, dtype=object)
+
+
 def caseload_by_month_raw(
     extract: data.Extract, start: dt.date, end: dt.date, municipalities: tuple[int, ...] = ()
 ) -> pd.DataFrame:
@@ -233,7 +173,8 @@ def caseload_by_month_raw(
     municipality's courses are laid on another's consultants; those with active courses and no
     staffing row for the month are counted in municipalities_without_staffing, and their courses
     in active_without_staffing. One row per month touching [start, end] (period_start), also when
-    nothing was delivered (FTE and caseload then empty). Never shown as it is.
+    nothing was delivered (FTE and caseload then empty). The municipalities' courses are disjoint,
+    so the active count's cell key (active_key) is the sum of theirs. Never shown as it is.
     """
     df = staffing_raw(extract, start, end, municipalities)
     staffed = df[df["consultants_fte"].notna()]
@@ -241,6 +182,7 @@ def caseload_by_month_raw(
     months = pd.DataFrame({"period_start": pd.date_range(pd.Timestamp(start).replace(day=1), end, freq="MS")})
     by_month = staffed.groupby("month").agg(
         active=("active", "sum"),
+        active_key=("active_key", "sum"),
         consultants_fte=("consultants_fte", "sum"),
         consultants_trained=("consultants_trained", "sum"),
         consultants_in_training=("consultants_in_training", "sum"),
@@ -248,6 +190,7 @@ def caseload_by_month_raw(
     out = months.join(by_month, on="period_start")
     # A month where no chosen municipality delivered staffing has no active count here either.
     out["active"] = out["active"].astype("Int64")
+    out["active_key"] = (out["active_key"] % privacy.KEYS).astype("Int64")
     out["caseload"] = _caseload(out["active"], out["consultants_fte"])
     out["municipalities_without_staffing"] = out["period_start"].map(unstaffed.groupby("month").size())
     out["active_without_staffing"] = out["period_start"].map(unstaffed.groupby("month")["active"].sum())
@@ -263,6 +206,7 @@ def caseload_by_month_raw(
             "consultants_in_training",
             "municipalities_without_staffing",
             "active_without_staffing",
+            "active_key",
         ]
     ]
 
@@ -274,21 +218,14 @@ def caseload_by_month(
     municipalities: tuple[int, ...] = (),
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """Caseload per month (`caseload_by_month_raw`) with the small-number rule.
-
-    A small active count is hidden and the caseload with it. The month's active courses of all
-    the chosen municipalities are shown elsewhere (`kpis.kpi_table` by month), so when the courses
-    left out for want of staffing are few, the active count is hidden too, or the difference
-    would give them away. active_without_staffing is internal and is not returned.
+    """Caseload per month (`caseload_by_month_raw`) as published: the active count with its noise
+    (the same figure as `kpis.kpi_table`'s when every chosen municipality delivered staffing) and
+    the caseload worked out from it; a small active count is hidden and the caseload with it.
+    active_without_staffing is internal and is not returned.
     """
     raw = caseload_by_month_raw(extract, start, end, municipalities)
-    threshold = _threshold(min_count)
-    out = privacy.protect(raw, STAFFING_RULE, threshold)
-    if threshold > 1:
-        gap = privacy.is_small(raw["active_without_staffing"], threshold)
-        keep = ~gap | privacy.is_small(raw["active"], threshold)
-        out["active"] = out["active"].where(keep, None)
-        out["caseload"] = out["caseload"].where(~gap, None)
+    out = privacy.protect(raw, STAFFING_RULE, _threshold(min_count))
+    out["caseload"] = _published_caseload(out["active"], raw["consultants_fte"])
     return out.drop(columns="active_without_staffing")
 
 
@@ -312,28 +249,13 @@ def staffing_by_municipality(
     """Active courses on `on`, the staffing of its month and the caseload, one row per municipality.
 
     A municipality appears when it delivered staffing for the month or had active courses. The
-    active counts are `kpis.kpi_table`'s by municipality, hidden as it hides them; the rows with
-    staffing add up to the month's row of `caseload_by_month`, and those without to the rest of
-    the region's active courses, so each of the two gets secondary suppression as well.
+    active counts are published as `kpis.kpi_table` by municipality publishes them (the same
+    courses, the same cell key), the caseload is worked out from them.
     """
     first = on.replace(day=1)
-    df = staffing_raw(extract, first, on, municipalities).reset_index(drop=True)
-    threshold = _threshold(min_count)
-    shown = kpis.kpi_table(
-        extract, first, on, "municipality", Filters(municipalities=municipalities), threshold, medians=False
-    ).set_index("municipality_code")["active"]
-    out = df.copy()
-    shown_by_code = shown.to_dict()  # a dict keeps None (hidden to protect another) as None
-    out["active"] = pd.Series([shown_by_code.get(code) for code in df["municipality_code"]], dtype=object)
-    out["caseload"] = _caseload(df["active"], df["consultants_fte"]).astype(object)
-    if threshold > 1:
-        cells = {(i, "active"): float(df.at[i, "active"]) for i in df.index}
-        hidden = {cell for cell in cells if _is_hidden(out.at[cell])}
-        staffed = df["consultants_fte"].notna()
-        lines: list[Line] = [([(i, "active") for i in df.index[staffed]], None)]
-        lines.append(([(i, "active") for i in df.index[~staffed]], None))
-        out = _withhold(out, complementary_cells(cells, hidden, lines, threshold))
-        out["caseload"] = out["caseload"].where(~out["active"].map(_is_hidden), None)
+    df = staffing_raw(extract, first, on, municipalities)
+    out = privacy.protect(df, STAFFING_RULE, _threshold(min_count))
+    out["caseload"] = _published_caseload(out["active"], df["consultants_fte"])
     # Flagged on the protected caseload: a hidden one is never flagged.
     out["above_limit"] = [_is_number(c) and c > contract.CASELOAD_LIMIT for c in out["caseload"]]
     return out[
@@ -470,18 +392,13 @@ def not_started(extract: data.Extract, on: dt.date, municipalities: tuple[int, .
 def exit_reasons_in_period(table: pd.DataFrame) -> pd.DataFrame:
     """The last row of `exits_by_reason` (the period) as one row per reason, with its share.
 
-    Columns: exit_reason (its Danish name), exits (as protected) and exit_share (of all exits).
-    A share is given only where both its counts are shown, so it tells nothing they do not.
+    Columns: exit_reason (its Danish name), exits and exit_share (of all exits), as published.
     """
     total = table.iloc[-1]
-    rows = []
-    for reason, col in zip(contract.EXIT_REASONS, EXIT_COLUMNS):
-        count, whole = total[col], total["exits"]
-        shown = not _is_hidden(count) and not _is_hidden(whole) and whole > 0
-        rows.append(
-            {"exit_reason": texts.EXIT_REASONS[reason], "exits": count, "exit_share": count / whole if shown else None}
-        )
-    out = pd.DataFrame(rows)
-    out["exit_share"] = pd.Series([r["exit_share"] for r in rows], dtype=object)  # hidden stays None
-    out["exits"] = pd.Series([r["exits"] for r in rows], dtype=object)
-    return out
+    return pd.DataFrame(
+        {
+            "exit_reason": [texts.EXIT_REASONS[reason] for reason in contract.EXIT_REASONS],
+            "exits": pd.Series([total[col] for col in EXIT_COLUMNS], dtype=object),
+            "exit_share": pd.Series([total[share] for share in EXIT_SHARES], dtype=object),
+        }
+    )

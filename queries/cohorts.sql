@@ -18,6 +18,8 @@
 -- The first counting placement is courses.first_placement_date (start on or after enrollment
 -- and on or before exit); its start must also be on or before $as_of. For a followed cohort that
 -- bound never decides, since enrollment + N months <= $as_of, but it keeps the definition whole.
+-- Each count has its cell key beside it (`<count>_key`: the sum of its courses' record keys
+-- modulo 256, ipsdash/privacy.py): enrolled_key is that of the KPI enrollments of the same courses.
 -- tests/test_cohorts.py checks every figure against a naive reading, course by course.
 with
 
@@ -86,6 +88,7 @@ course_outcomes as (
         cast(date_trunc(case when $grain = 'year' then 'year' else 'quarter' end, selected.enrollment_date) as date)
             as cohort_start,
         within_months.months as months,
+        selected.record_key as record_key,
         coalesce(
             selected.first_placement_date <= span.as_of
             and selected.first_placement_date
@@ -108,7 +111,9 @@ counted as (
         cohort_start,
         months,
         count(*) as enrolled,
-        count(*) filter (where is_placed) as placed
+        count(*) filter (where is_placed) as placed,
+        sum(record_key) % 256 as enrolled_key,
+        coalesce(sum(record_key) filter (where is_placed), 0) % 256 as placed_key
     from course_outcomes
     group by all
 ),
@@ -135,7 +140,9 @@ final as (
         followed.months as months,
         followed.is_followed as is_followed,
         cast(coalesce(counted.enrolled, 0) as bigint) as enrolled,
-        case when followed.is_followed then cast(coalesce(counted.placed, 0) as bigint) end as placed
+        case when followed.is_followed then cast(coalesce(counted.placed, 0) as bigint) end as placed,
+        cast(coalesce(counted.enrolled_key, 0) as smallint) as enrolled_key,
+        case when followed.is_followed then cast(coalesce(counted.placed_key, 0) as smallint) end as placed_key
     from groups
     cross join followed
     left join counted

@@ -6,6 +6,8 @@
 -- in [a, b], whether they left from the waiting list or after enrollment; exit_reason is set iff
 -- exit_date is. Filters as in kpis.sql: $municipalities (integer list, empty = all), $grants (text
 -- list, empty = all), $target_group and $variant (null = all).
+-- exits_key is the count's cell key (the sum of its courses' record keys modulo 256,
+-- ipsdash/privacy.py): a month's reasons together have the key of kpis.sql's exits of that month.
 with
 
 months as (
@@ -26,7 +28,8 @@ reasons as (
 selected as (
     select
         exit_date,
-        exit_reason
+        exit_reason,
+        record_key
     from courses
     where
         exit_date between cast($from as date) and cast($to as date)
@@ -41,7 +44,8 @@ counted as (
     select
         months.period_start as period_start,
         selected.exit_reason as exit_reason,
-        count(*) as exits
+        count(*) as exits,
+        sum(selected.record_key) % 256 as exits_key
     from selected
     inner join months
         on selected.exit_date between months.period_from and months.period_to
@@ -54,7 +58,8 @@ final as (
     select
         months.period_start as period_start,
         reasons.exit_reason as exit_reason,
-        coalesce(counted.exits, 0) as exits
+        coalesce(counted.exits, 0) as exits,
+        cast(coalesce(counted.exits_key, 0) as smallint) as exits_key
     from months
     cross join reasons
     left join counted

@@ -8,9 +8,11 @@ import json
 import math
 import random
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from ipsdash import catalog, cli, cohorts, data, kpis
+from ipsdash import catalog, cli, cohorts, data, kpis, privacy, stats
 from tests import reference
 from tests.builders import base_tables, course, placement, write_extract
 
@@ -114,9 +116,9 @@ def test_sql_equals_a_naive_reading(tmp_path, seed):
     for a, b, grain in PERIODS:
         raw = cohorts.cohort_raw(ex, a, b, grain, WITHIN)
         check(raw, reference.cohorts(courses, placements, a, b, grain, WITHIN, as_of), (seed, a, b, grain))
-        # --min-count 0 is exact: the protected table is the raw one.
+        # --min-count 0 is exact: the protected table is the raw one, without its cell keys.
         exact = cohorts.cohort_table(ex, a, b, grain, WITHIN, min_count=0)
-        assert exact.equals(raw)
+        assert exact.equals(raw.drop(columns=[c for c in raw.columns if c.endswith("_key")]))
     a, b = dt.date(2022, 1, 1), dt.date(2026, 12, 31)
     by_m = cohorts.cohort_raw(ex, a, b, "quarter", WITHIN, by="municipality")
     for code in CODES:
@@ -212,3 +214,46 @@ def test_the_extract_date_counts_central_postings_and_never_passes_today(tmp_pat
     tables["expenditures"][0]["posting_date"] = dt.date.today() + dt.timedelta(days=30)
     ex = data.open_extract(str(write_extract(tmp_path / "future", tables)))
     assert catalog.span(ex)[1] == dt.date.today()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cohorts_are_published_with_the_noise_of_the_kpi_path(tmp_path, seed):
+    """A cohort's enrolled courses are the KPI enrollments of its quarter: the same cell key, the
+    same published count. Counts are true + noise, small ones "<5" on the true count; rates come
+    from the published counts in whole percent, hidden by the true counts."""
+    ex, _ = nasty_extract(tmp_path, seed)
+    a, b = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+    raw = cohorts.cohort_raw(ex, a, b, "quarter", (6, 18), by="municipality")
+    shown = cohorts.cohort_table(ex, a, b, "quarter", (6, 18), by="municipality", min_count=5)
+    quarters = kpis.kpi_raw(ex, a, b, "municipality", grain="quarter")
+    quarters["cohort_start"] = pd.to_datetime(quarters["period_start"]).dt.date
+    kpi = quarters.set_index(["municipality_code", "cohort_start"])
+    shown_quarters = privacy.protect(quarters.drop(columns="cohort_start"), kpis.RULE, 5)
+    shown_quarters.index = kpi.index
+    for i, row in raw.iterrows():
+        where = (row["municipality_code"], row["cohort_start"])
+        assert row["enrolled"] == kpi.loc[where, "enrollments"]
+        assert row["enrolled_key"] % 256 == kpi.loc[where, "enrollments_key"] % 256, where
+        assert shown.at[i, "enrolled"] == shown_quarters.loc[where, "enrollments"], where
+        counts = {"enrolled": row["enrolled"]}
+        for n in (6, 18):
+            placed = row[f"placed_{n}m"]
+            if pd.isna(placed):  # not followed N months: nothing to publish
+                assert shown.at[i, f"placed_{n}m"] is None and shown.at[i, f"rate_{n}m"] is None
+                continue
+            counts[f"placed_{n}m"] = placed
+        pub = {}
+        for col, true in counts.items():
+            pub[col] = int(true + privacy.noise(np.array([true]), np.array([row[privacy.key_column(col)]]))[0])
+            assert shown.at[i, col] == ("<5" if 1 <= true < 5 else pub[col]), (where, col)
+        for n in (6, 18):
+            if f"placed_{n}m" not in counts:
+                continue
+            num, den = counts[f"placed_{n}m"], counts["enrolled"]
+            figures = [shown.at[i, c] for c in (f"rate_{n}m", f"rate_{n}m_low", f"rate_{n}m_high")]
+            if any(1 <= x < 5 for x in (num, den, den - num)) or den == 0:
+                assert figures == [None, None, None], (where, n)
+                continue
+            low, high = stats.wilson(np.array([pub[f"placed_{n}m"]]), np.array([pub["enrolled"]]))
+            want = [round(pub[f"placed_{n}m"] / pub["enrolled"], 2), round(low[0], 2), round(high[0], 2)]
+            assert figures == pytest.approx(want, abs=1e-12), (where, n)

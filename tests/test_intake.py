@@ -6,10 +6,11 @@ the edge case it stands for; the expected figures list which courses count and w
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from ipsdash import data, intake, kpis
+from ipsdash import data, intake, kpis, privacy
 from tests.builders import base_tables, course, d, write_extract
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
@@ -117,25 +118,35 @@ def test_caseload_small_numbers(caseload_extract):
     # 3 active: a small person count; the caseload 3 / 1,0 would give it back, so it goes too.
     assert june.loc[0, "active"] == "<5" and june.loc[0, "caseload"] is None
     assert june.loc[0, "consultants_fte"] == 1.0  # FTE is not a person count
+    # March: Odense's 3 are left out (no staffing), so the region's active courses are Vejle's 7,
+    # published as Vejle's alone and as kpi_table publishes Vejle's (the same courses, the same
+    # noise); the caseload is worked out from the published count, never from the true 7.
     region = intake.caseload_by_month(caseload_extract, *MARCH)
-    # 7 is no small count, but the region's 10 active (kpi_table) less these 7 would give Odense's 3.
-    assert region.loc[0, "active"] is None and region.loc[0, "caseload"] is None
     vejle = intake.caseload_by_month(caseload_extract, *MARCH, municipalities=(630,))
-    assert vejle.loc[0, "active"] == 7 and vejle.loc[0, "caseload"] == pytest.approx(28.0)
+    shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality").set_index("municipality")["active"]
+    raw = kpis.kpi_raw(caseload_extract, *MARCH, "municipality").set_index("municipality")
+    published = 7 + int(privacy.noise(np.array([7]), np.array([raw.loc["Vejle", "active_key"]]))[0])
+    assert region.loc[0, "active"] == vejle.loc[0, "active"] == shown["Vejle"] == published
+    assert region.loc[0, "caseload"] == vejle.loc[0, "caseload"] == pytest.approx(published / 0.25)
 
 
-def test_staffing_by_municipality_flags_the_limit_and_hides_with_the_region(caseload_extract):
+def test_staffing_by_municipality_flags_the_limit_on_published_counts(caseload_extract):
     raw = intake.staffing_by_municipality(caseload_extract, MARCH[1], min_count=0).set_index("municipality")
     assert raw.loc["Vejle", "caseload"] == pytest.approx(28.0) and bool(raw.loc["Vejle", "above_limit"])
     assert raw.loc["Odense", "active"] == 3 and pd.isna(raw.loc["Odense", "consultants_fte"])
     assert not raw.loc["Odense", "above_limit"]
     assert "Svendborg" not in raw.index  # neither staffing nor courses
     shown = intake.staffing_by_municipality(caseload_extract, MARCH[1]).set_index("municipality")
-    # Odense's 3 is small; the region's 10 less Vejle's 7 would give it back, so Vejle's goes too,
-    # and with it Vejle's caseload and its flag.
-    assert shown.loc["Odense", "active"] == "<5"
-    assert shown.loc["Vejle", "active"] is None and shown.loc["Vejle", "caseload"] is None
-    assert not shown.loc["Vejle", "above_limit"]
+    # Odense's 3 is small (judged on the true count); Vejle's 7 is published with its noise, as
+    # kpi_table publishes it, so the region's figure less Vejle's no longer gives Odense's 3 back.
+    assert shown.loc["Odense", "active"] == "<5" and shown.loc["Odense", "caseload"] is None
+    kpi_raw = kpis.kpi_raw(caseload_extract, *MARCH, "municipality").set_index("municipality")
+    kpi_shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality").set_index("municipality")
+    published = 7 + int(privacy.noise(np.array([7]), np.array([kpi_raw.loc["Vejle", "active_key"]]))[0])
+    assert shown.loc["Vejle", "active"] == kpi_shown.loc["Vejle", "active"] == published >= 5
+    # The caseload (and its flag) from the published count: caseload × FTE gives only that back.
+    assert shown.loc["Vejle", "caseload"] == pytest.approx(published / 0.25)
+    assert bool(shown.loc["Vejle", "above_limit"]) == (published / 0.25 > 20)
     assert shown.loc["Vejle", "consultants_fte"] == 0.25
 
 
@@ -193,31 +204,51 @@ def test_exits_by_reason_total_equals_kpi_exits(exits_extract):
     assert raw["exits"].tolist() == [*monthly["exits"], whole["exits"].iloc[0]]
 
 
-def test_exits_by_reason_hides_small_parts_and_their_complements(exits_extract):
-    out = intake.exits_by_reason(exits_extract, *Q1, kpis.Filters(target_group="psykiatri"))
+def published(raw: pd.DataFrame, col: str) -> list[int]:
+    """The published counts of a raw column: true count + the ptable's noise for its cell key."""
+    true = raw[col].to_numpy()
+    return (true + privacy.noise(true, raw[privacy.key_column(col)].to_numpy())).tolist()
+
+
+@pytest.mark.parametrize("threshold", [5, 3])
+def test_exits_by_reason_hides_small_parts_and_publishes_the_rest_with_their_noise(exits_extract, threshold):
+    psykiatri = kpis.Filters(target_group="psykiatri")
+    out = intake.exits_by_reason(exits_extract, *Q1, psykiatri, min_count=threshold)
+    raw = intake.exits_by_reason_raw(exits_extract, *Q1, psykiatri)
     # Raw (psykiatri): Jan 7 = 6+1+0+0, Feb 10 = 5+5+0+0, Mar 8 = 5+0+2+1, period 25 = 16+6+2+1.
-    # Small parts: Jan frafald 1, Mar flyttet 2 and andet 1, period flyttet 2 and andet 1.
-    # Jan: the 1 alone would follow from 7, so the next smallest (afsluttet 6) goes too.
-    # Mar: 2 + 1 = 3 hidden adds to less than 5, so afsluttet 5 goes too.
-    # Period: 2 + 1 = 3, so frafald 6 (smaller than afsluttet 16) goes too.
-    # Columns: afsluttet's months hide 6 and 5 (two, adding to 11) under a shown 16: safe.
-    assert out["exits"].tolist() == [7, 10, 8, 25]
-    assert out["exits_afsluttet"].tolist() == [None, 5, None, 16]
-    assert out["exits_frafald"].tolist() == ["<5", 5, 0, None]
-    assert out["exits_flyttet"].tolist() == [0, 0, "<5", "<5"]
-    assert out["exits_andet"].tolist() == [0, 0, "<5", "<5"]
+    # Small (below 5 and below 3 alike): Jan frafald 1, Mar flyttet 2 and andet 1, the period's
+    # flyttet 2 and andet 1. Every other count is its true count plus its noise: no part is
+    # hidden to protect another.
+    small = f"<{threshold}"
+    assert raw["exits_frafald"].tolist() == [1, 5, 0, 6] and raw["exits_andet"].tolist() == [0, 0, 1, 1]
+    for col in ("exits", *intake.EXIT_COLUMNS):
+        want = [small if 1 <= t < threshold else p for t, p in zip(raw[col], published(raw, col))]
+        assert out[col].tolist() == want, col
+    assert out["exits_frafald"].tolist()[0] == out["exits_flyttet"].tolist()[2] == small
+    assert out["exits_andet"].tolist()[2:] == [small, small]
+    # A month's exits are kpi_table's exits of that month (the same courses, the same cell key).
+    keys = kpis.kpi_raw(exits_extract, *Q1, "month", psykiatri)["exits_key"].tolist()
+    keys.append(kpis.kpi_raw(exits_extract, *Q1, filters=psykiatri)["exits_key"][0])
+    assert [k % 256 for k in keys] == raw["exits_key"].tolist()
+    monthly = kpis.kpi_table(exits_extract, *Q1, "month", psykiatri, threshold)["exits"].tolist()
+    whole = kpis.kpi_table(exits_extract, *Q1, "none", psykiatri, threshold)["exits"][0]
+    assert out["exits"].tolist() == [*monthly, whole]
 
 
-def test_a_lone_hidden_month_takes_another_month_with_it(exits_extract):
-    out = intake.exits_by_reason(exits_extract, *Q1, kpis.Filters(target_group="psykiatri"), min_count=3)
-    # Threshold 3: small are Jan frafald 1, Mar flyttet 2 and andet 1, the period's flyttet 2 and andet 1.
-    # Rows: Jan's 1 alone takes afsluttet 6 with it; Mar and the period hide 2 + 1 = 3, safe.
-    # Column afsluttet: Jan's 6 alone under a shown 16 takes the smallest other month, Feb's 5
-    # (tied with Mar's, Feb comes first). Column frafald: Jan's 1 alone under a shown 6 takes Feb's 5.
-    assert out["exits_afsluttet"].tolist() == [None, None, 5, 16]
-    assert out["exits_frafald"].tolist() == ["<3", None, 0, 6]
-    assert out["exits_flyttet"].tolist() == [0, 0, "<3", "<3"]
-    assert out["exits_andet"].tolist() == [0, 0, "<3", "<3"]
+def test_exit_shares_come_from_published_counts_and_hide_with_the_rule(exits_extract):
+    psykiatri = kpis.Filters(target_group="psykiatri")
+    out = intake.exits_by_reason(exits_extract, *Q1, psykiatri)
+    raw = intake.exits_by_reason_raw(exits_extract, *Q1, psykiatri)
+    exits = published(raw, "exits")
+    for col, share in zip(intake.EXIT_COLUMNS, intake.EXIT_SHARES):
+        for i, (num, den, pub) in enumerate(zip(raw[col], raw["exits"], published(raw, col))):
+            if any(1 <= x < 5 for x in (num, den, den - num)):
+                assert out.at[i, share] is None, (col, i)
+            else:
+                assert out.at[i, share] == round(pub / exits[i], 2), (col, i)
+    # Jan afsluttet 6 of 7 (1 other) and Mar afsluttet 5 of 8 (3 others) are hidden by the difference.
+    assert out["exit_share_afsluttet"].tolist()[0] is None and out["exit_share_afsluttet"].tolist()[2] is None
+    assert out["exit_share_frafald"].tolist()[2] == 0.0  # 0 of 8: nothing to hide
 
 
 def test_exit_reasons_in_period_shares(exits_extract):
@@ -226,9 +257,13 @@ def test_exit_reasons_in_period_shares(exits_extract):
     assert shares["exit_reason"].tolist() == ["Afsluttet som planlagt", "Frafald", "Flyttet", "Andet"]
     assert shares["exits"].tolist() == [17, 6, 2, 1]
     assert shares["exit_share"].tolist() == pytest.approx([17 / 26, 6 / 26, 2 / 26, 1 / 26])
-    hidden = intake.exit_reasons_in_period(intake.exits_by_reason(exits_extract, *Q1))
-    # A share is shown only where its count is.
-    assert [s is None for s in hidden["exit_share"]] == [c is None or isinstance(c, str) for c in hidden["exits"]]
+    table = intake.exits_by_reason(exits_extract, *Q1)
+    hidden = intake.exit_reasons_in_period(table)
+    # The period's row as published: flyttet 2 and andet 1 hidden, with their shares.
+    assert hidden["exits"].tolist() == table[list(intake.EXIT_COLUMNS)].iloc[-1].tolist()
+    assert hidden["exits"].tolist()[2:] == ["<5", "<5"]
+    assert hidden["exit_share"].tolist() == table[list(intake.EXIT_SHARES)].iloc[-1].tolist()
+    assert hidden["exit_share"].tolist()[2:] == [None, None]
 
 
 def test_no_exits_gives_zeros_not_an_empty_table(caseload_extract):
@@ -309,12 +344,3 @@ def test_not_started_and_trend_start(caseload_extract):
     assert intake.trend_start(caseload_extract, dt.date(2019, 1, 1), dt.date(2020, 6, 30), (461,)) == dt.date(
         2019, 1, 1
     )
-
-
-def test_complementary_cells_stops_when_lines_are_safe():
-    raw = {(0, "a"): 1, (0, "b"): 2, (0, "c"): 20, (0, "d"): 30, (0, "e"): 0}
-    line = ([(0, c) for c in "abcde"], None)
-    # 1 + 2 = 3 hidden: under 5, so the smallest other above zero (20) goes too; the zero never does.
-    assert intake.complementary_cells(raw, {(0, "a"), (0, "b")}, [line], 5) == {(0, "c")}
-    # A line whose total is itself hidden gives nothing away.
-    assert intake.complementary_cells(raw, {(0, "a"), (0, "e")}, [(line[0][:4], (0, "e"))], 5) == set()
