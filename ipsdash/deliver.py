@@ -1139,8 +1139,11 @@ HISTORY_COLUMNS = [
 def history(data_dir: str | os.PathLike | None = None, min_count: int | None = None) -> pd.DataFrame:
     """The delivery log as a table: one row per delivered file (and per rollback), newest first.
 
-    Rows of a person-level table (participants, placements) are person counts and pass the
-    small-number rule; the log holds no other person data.
+    Rows of a person-level table (participants, placements) are person counts. They get the
+    primary rule only (`privacy.hide_small`): the log has no record keys to give them a cell key,
+    and the page (Leverancer) is for the regional data coordinators, who delivered the files and
+    know their rows; they are no figure for a steering group, and no figure elsewhere counts the
+    rows of one file, so no answer less another lands on them. The log holds no other person data.
     """
     threshold = privacy.default_threshold() if min_count is None else min_count
     rows = []
@@ -1168,8 +1171,7 @@ def history(data_dir: str | os.PathLike | None = None, min_count: int | None = N
     people = df["delivery_table"].map(lambda t: t in TABLES and TABLES[t].person_level).astype(bool)
     df["delivery_rows"] = df["delivery_rows"].astype(object)
     if people.any():
-        hidden = privacy.protect(df.loc[people, ["delivery_rows"]], privacy.Rule(counts=("delivery_rows",), unkeyed=("delivery_rows",)), threshold)
-        df.loc[people, "delivery_rows"] = hidden["delivery_rows"].to_numpy()
+        df.loc[people, "delivery_rows"] = privacy.hide_small(df.loc[people, "delivery_rows"], threshold)
     return df
 
 

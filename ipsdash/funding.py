@@ -30,6 +30,7 @@ RULE = privacy.Rule(
     counts=("courses", "placed"),
     hidden_with={"courses": ("cost_per_course_dkk",), "placed": ("cost_per_placement_dkk",)},
     per={"cost_per_course_dkk": ("spent_dkk", "courses"), "cost_per_placement_dkk": ("spent_dkk", "placed")},
+    shares=("use",),
 )
 
 

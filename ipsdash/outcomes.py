@@ -254,7 +254,10 @@ def changes(
             "waiting_before": before["waiting"],
         }
     )
-    out["placement_rate_change"] = [_number(a) - _number(b) for a, b in zip(now["placement_rate"], before["placement_rate"])]
+    # Whole percent, as the two rates are (no float residue such as 0.030000000000000027).
+    out["placement_rate_change"] = privacy.round_rate(
+        [_number(a) - _number(b) for a, b in zip(now["placement_rate"], before["placement_rate"])]
+    )
     out["waiting_change"] = [_number(a) - _number(b) for a, b in zip(now["waiting"], before["waiting"])]
     nothing = now["status"].eq(STATUS_PLANNED) & now["waiting"].isna() & before["waiting"].isna()
     return out[~nothing].reset_index(drop=True)

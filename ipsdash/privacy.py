@@ -172,8 +172,7 @@ class Rate:
 class Rule:
     """Which columns of a result are person counts, rates and medians.
 
-    Every count needs its cell key beside it (`key_column`); `unkeyed` names the counts whose
-    query does not give one yet: they get the primary rule only."""
+    Every count needs its cell key beside it (`key_column`)."""
 
     counts: tuple[str, ...] = ()
     rates: tuple[Rate, ...] = ()
@@ -182,7 +181,8 @@ class Rule:
     hidden_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # amount per count (cost per course): column -> (amount column, count column), from the published count
     per: dict[str, tuple[str, str]] = field(default_factory=dict)
-    unkeyed: tuple[str, ...] = ()
+    # shares of money (spent ÷ budget): no person rate, nothing hidden, but whole percent as every rate
+    shares: tuple[str, ...] = ()
 
 
 def published(df: pd.DataFrame, rule: Rule) -> dict[str, np.ndarray]:
@@ -190,9 +190,6 @@ def published(df: pd.DataFrame, rule: Rule) -> dict[str, np.ndarray]:
     out = {}
     for col in rule.counts:
         values = _numbers(df[col])
-        if col in rule.unkeyed:
-            out[col] = values
-            continue
         key = key_column(col)
         if key not in df.columns:
             raise KeyError(f"the count {col!r} has no cell key ({key!r}): its query must give one")
@@ -240,6 +237,8 @@ def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.round(numbers(amount) / np.where(shown_counts[count] > 0, shown_counts[count], np.nan), 2)
         shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in value], dtype=object)  # øre
+    for col in rule.shares:
+        shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in round_rate(numbers(col))], dtype=object)
     for median, n_col in rule.medians.items():
         hide(median, is_small(numbers(n_col), threshold))
     for count, dependents in rule.hidden_with.items():
@@ -255,6 +254,15 @@ def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
     # Object columns stay object columns ("<5" beside numbers), never inferred as text.
     changed = {c: pd.Series(a, index=df.index, dtype=object, name=c) for c, a in shown.items()}
     return pd.DataFrame({**column, **changed}, index=df.index)
+
+
+def hide_small(values: pd.Series, threshold: int) -> np.ndarray:
+    """The primary rule alone, for person counts no cell key can be given (the rows of a
+    delivered file, deliver.history): 1 to threshold-1 as "<threshold", others as they are."""
+    out = values.to_numpy(dtype=object, copy=True)
+    if threshold > 1:
+        out[is_small(values, threshold)] = hidden_label(threshold)
+    return out
 
 
 def _numbers(values: pd.Series) -> np.ndarray:

@@ -314,10 +314,12 @@ def show_rate(row: pd.Series, key: str = "placement_rate") -> str:
 
 
 def change(key: str, now, before):
-    """The change from `before` to `now` as a number, or None when either is hidden or missing."""
+    """The change from `before` to `now` as a number, or None when either is hidden or missing; a
+    rate's in whole percent, as its two figures are."""
     if isinstance(now, str) or isinstance(before, str) or fmt.is_missing(now) or fmt.is_missing(before):
         return None
-    return float(now) - float(before)
+    diff = float(now) - float(before)
+    return float(privacy.round_rate(diff)) if key in RATES else diff
 
 
 def printed_change(key: str, now, before):
@@ -431,7 +433,7 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
     cat = d.spending.copy()
     cat.insert(0, "Kategori", [_category_label(c) for c in cat.pop("category")])
     spent = float(cat["spent_dkk"].sum())
-    cat["spending_share"] = cat["spent_dkk"] / spent if spent else None
+    cat["spending_share"] = privacy.round_rate(cat["spent_dkk"] / spent) if spent else None
     cat = pd.concat(
         [
             cat,

@@ -6,14 +6,18 @@ method); and the subtraction attacks of issue 15 land on the hidden value in few
 of the attempts.
 """
 
+import csv
 import datetime as dt
+import io
+import json
 import math
 import random
+import re
 
 import pandas as pd
 import pytest
 
-from ipsdash import data, funding, kpis, outcomes, privacy
+from ipsdash import cli, data, funding, kpis, outcomes, privacy
 from tests.builders import base_tables, write_extract
 
 THRESHOLD = 5
@@ -57,6 +61,14 @@ def random_extract(path, seed: int):
                                "hours_per_week": 20.0 if kind == "job" else None})
     tables["participants"] = people
     tables["placements"] = placements
+    # Spending in odd amounts (a rng of its own: the courses above stay as they were).
+    money = random.Random(seed + 1000)
+    tables["expenditures"] = [
+        {"grant_id": "G1", "municipality_code": money.choice((*CODES, None)), "category": "løn",
+         "posting_date": dt.date(2023, 1, 1) + dt.timedelta(days=money.randint(0, 600)),
+         "amount_dkk": round(money.uniform(100, 20_000), 2)}
+        for _ in range(money.randint(5, 30))
+    ]
     return data.open_extract(str(write_extract(path, tables)))
 
 
@@ -189,3 +201,52 @@ def test_each_month_of_the_municipalities_shows_the_waiting_list_of_the_municipa
         alone = kpis.kpi_table(ex, start, end, "month", kpis.Filters(municipalities=(int(code),)), THRESHOLD)
         alone = alone.set_index("period_start")["waiting"]
         assert [alone[m] for m in rows["period_start"]] == rows["waiting"].tolist(), code
+
+
+# Rates, shares and their interval bounds, by the names the command line and the tables give them.
+RATE_KEY = re.compile(r"(^|_)(rate|share)(_|$)|^use$")
+
+
+def finer_than(value, decimals: int) -> bool:
+    """Whether a number carries more than `decimals` decimals (0.01 for two)."""
+    if value is None or isinstance(value, bool) or not _is_number_text(value):  # blank, "<5"
+        return False
+    number = float(value)
+    return not math.isnan(number) and abs(number * 10**decimals - round(number * 10**decimals)) > 1e-6
+
+
+def _is_number_text(text) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def too_precise(rows: list[dict]) -> list[tuple[str, object]]:
+    """Rates and bounds finer than whole percent, money finer than øre."""
+    return [(k, v) for row in rows for k, v in row.items()
+            if (RATE_KEY.search(k) and finer_than(v, 2)) or (k.endswith("_dkk") and finer_than(v, 2))]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_no_rate_or_bound_on_the_command_line_is_finer_than_whole_percent(tmp_path, capsys, seed):
+    """kpis, cohorts and funding, as JSON and CSV, by every grouping, with the default rule."""
+    ex = random_extract(tmp_path, seed)
+    asks = [["kpis", "--from", "2023-01-01", "--to", "2024-06-30", "--by", by] for by in kpis.BY]
+    asks += [["kpis", "--from", "2023-03-01", "--to", "2024-05-31", "--by", "municipality", "--target-group", "misbrug"]]
+    asks += [["cohorts", "--from", "2023-01-01", "--to", "2024-12-31", "--by", by, "--grain", grain]
+             for by in ("none", "municipality", "variant") for grain in ("quarter", "year")]
+    asks += [["funding", "--on", "2024-06-30", "--by", by] for by in funding.BY]
+    checked = {"rate": 0, "money": 0}
+    for ask in asks:
+        for form in ("json", "csv"):
+            code = cli.main([*ask, "--data-dir", ex.location, "--format", form])
+            out = capsys.readouterr().out
+            assert code == 0, ask
+            rows = json.loads(out) if form == "json" else list(csv.DictReader(io.StringIO(out)))
+            assert not too_precise(rows), (ask, form, too_precise(rows)[:5])
+            for row in rows:
+                checked["rate"] += sum(1 for k, v in row.items() if RATE_KEY.search(k) and _is_number_text(v))
+                checked["money"] += sum(1 for k, v in row.items() if k.endswith("_dkk") and _is_number_text(v))
+    assert checked["rate"] > 100 and checked["money"] > 10, checked  # the check saw figures, not only blanks
