@@ -226,11 +226,12 @@ def monthly_stacked(
 ) -> go.Figure:
     """Stacked bars of person counts by month (df protected), parts `columns` of the count `total`.
 
-    Hidden parts are not drawn one by one. With `total`, what they add up to is drawn on top as one
-    pale hatched part, "skjult (små tal)": the total less the parts shown, which anyone can work out
-    from the table, and which the suppression of the parts keeps from giving any single part away.
-    A total that is itself "<5" is drawn hatched up to threshold − 1, as on the other pages; one
-    hidden to protect another figure is left out. The hover names each part as the table shows it.
+    Hidden parts are not drawn one by one. With `total`, where a part is hidden, the rest of the
+    total is drawn on top as one pale hatched part, "skjult (små tal)": the published total less
+    the parts shown. Published counts carry their noise and add up only approximately, so a rest
+    below the threshold (or none at all) says nothing, and is drawn as a total that is itself
+    "<5" is: hatched up to threshold − 1, "<5" in the hover, as on the other pages. The hover
+    names each part as the table shows it.
     """
     fig = _base(title)
     x = pd.to_datetime(df["period_start"])
@@ -250,26 +251,28 @@ def monthly_stacked(
         )
     if total is not None:
         parts = sum(numeric(df[col]).fillna(0) for col in columns)
-        whole = numeric(df[total])
-        rest = (whole - parts).where(whole.notna())
-        rest = rest.where(df[total].map(lambda v: not isinstance(v, str)), max(threshold - 1, 1))
-        text = [v if isinstance(v, str) else fmt.number(r) for v, r in zip(df[total], rest)]
+        hidden = pd.concat([df[col].map(lambda v: isinstance(v, str) or v is None) for col in columns], axis=1)
+        hidden = hidden.any(axis=1) | df[total].map(lambda v: isinstance(v, str))
+        rest = (numeric(df[total]) - parts).where(hidden, 0).fillna(0).clip(lower=0)
+        small = hidden & (rest < threshold)
+        rest = rest.where(~small, 0)
         fig.add_trace(
             go.Bar(
                 x=x,
-                y=rest.where(rest > 0, 0).fillna(0),
+                y=rest,
                 name="Skjult (små tal)",
                 marker={
                     "color": theme.SECONDARY_BACKGROUND,
                     "line": {"color": theme.COMPARISON, "width": 1},
                     "pattern": {"shape": "/", "fgcolor": theme.COMPARISON, "size": 6},
                 },
-                text=text,
+                text=[fmt.number(r) for r in rest],
                 textposition="none",
                 hovertemplate="%{text}<extra>Skjult (små tal)</extra>",
                 showlegend=bool((rest > 0).any()),
             )
         )
+        fig.add_trace(_hidden_bars(x, small.map({True: "<", False: None}), threshold, "Skjult (små tal)"))
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     theme.danish_month_ticks(fig, x)
     return fig

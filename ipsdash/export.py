@@ -7,6 +7,7 @@ text "<5", hidden rates as empty cells. Column names become the Danish labels.
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -88,8 +89,12 @@ def excel(tables: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+# Rates, shares and their bounds: placement_rate_low, rate_18m, exit_share_frafald, use.
+RATE = re.compile(r"(^|_)(rate|share)(_|$)|^use$")
+
+
 def _kind(key: str, values: pd.Series) -> str | None:
-    if key.endswith(("_rate", "_rate_low", "_rate_high", "_share")) or key == "use":
+    if RATE.search(key):
         return "share"
     if key.endswith("_dkk"):
         return "dkk"

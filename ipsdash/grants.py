@@ -14,7 +14,7 @@ is heading, built on that table so that every figure agrees with `python -m ipsd
   and by how much.
 
 Amounts of money are not person counts; the person counts here (courses, placed) come from
-`funding.funding_table`, which applies the small-number rule and its secondary suppression.
+`funding.funding_table`, which publishes them by `privacy.protect` (noise and the primary rule).
 """
 
 from __future__ import annotations
