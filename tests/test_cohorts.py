@@ -10,7 +10,9 @@ import random
 
 import pytest
 
-from ipsdash import catalog, cli, cohorts, data, kpis
+from ipsdash import cli
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, kpis
 from tests import reference
 from tests.builders import base_tables, course, placement, write_extract
 

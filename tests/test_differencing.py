@@ -13,7 +13,8 @@ import random
 import pandas as pd
 import pytest
 
-from ipsdash import data, funding, kpis, outcomes, privacy
+from ipsdash.extract import data
+from ipsdash.figures import funding, kpis, outcomes, privacy
 from tests.builders import base_tables, write_extract
 
 THRESHOLD = 5

@@ -18,7 +18,10 @@ import pandas as pd
 import pypdf
 import pytest
 
-from ipsdash import cli, data, fmt, kpis, report, texts
+from ipsdash import cli, fmt, texts
+from ipsdash.extract import data
+from ipsdash.figures import kpis
+from ipsdash.report import report
 from tests.builders import base_tables, course, d, placement, write_extract
 from tests.conftest import ROOT
 
@@ -554,7 +557,7 @@ def test_the_definitions_are_the_terms_the_report_uses(demo_data):
 
 
 def test_cohorts_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files, demo_data):
-    from ipsdash import cohorts
+    from ipsdash.figures import cohorts
 
     first = min(d(START), demo_data.grant.start).isoformat()
     rows = cli_json(capsys, "cohorts", "--from", first, "--to", END, "--grant", GRANT)

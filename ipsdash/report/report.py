@@ -26,22 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsdash import (
-    catalog,
-    cohorts,
-    data,
-    events,
-    export,
-    filters,
-    fmt,
-    funding,
-    grants,
-    kpis,
-    outcomes,
-    privacy,
-    texts,
-    theme,
-)
+from ipsdash import export, fmt, texts, theme
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, events, filters, funding, grants, kpis, outcomes, privacy
 
 TEMPLATE = Path(__file__).with_name("report_template.typ")
 # The charts both the report and the slides draw; compiled in front of a document's template.
@@ -862,7 +849,7 @@ COHORT_HEADING = "Andel i job eller uddannelse efter opstartskvartal"
 
 
 def _cohort_table(d: ReportData) -> dict:
-    """The grant's courses by enrollment quarter: placed within 6, 12 and 18 months (ipsdash/cohorts.py)."""
+    """The grant's courses by enrollment quarter: placed within 6, 12 and 18 months (ipsdash/figures/cohorts.py)."""
     shown = cohorts.shown_table(d.cohorts, cohorts.DEFAULT_WITHIN)
     trial = outcomes.source("danish_trial")
     return {

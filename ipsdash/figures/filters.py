@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ipsdash import fmt
-from ipsdash.kpis import Filters
+from ipsdash.figures.kpis import Filters
 
 LAST_12_MONTHS = "Seneste 12 måneder"
 THIS_YEAR = "I år"

@@ -1,7 +1,7 @@
 """Run the app in a real browser: start Streamlit, open Chromium, wait until a page is done.
 
 Used by `tools/screenshot.py` and by browser tests. Playwright is imported inside the
-functions that need it, so `import ipsdash.browser` works where Playwright is not installed.
+functions that need it, so `import ipsdash.app.browser` works where Playwright is not installed.
 
 Typical use:
 
@@ -29,10 +29,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ipsdash import ROOT
+
 if TYPE_CHECKING:  # only for type hints; never imported at run time here
     from playwright.sync_api import Browser, Page
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, quiet and offline: no sandbox (containers), no GPU, and none of the

@@ -21,23 +21,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import (
-    access,
-    catalog,
-    charts,
-    data,
-    events,
-    export,
-    filters,
-    fmt,
-    kpis,
-    privacy,
-    source,
-    targets,
-    texts,
-    theme,
-)
-from ipsdash.filters import Selection
+from ipsdash import access, charts, export, fmt, texts, theme
+from ipsdash.extract import data, record_keys, source
+from ipsdash.figures import catalog, events, filters, kpis, privacy, targets
+from ipsdash.figures.filters import Selection
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +85,7 @@ def extract() -> data.Extract:
             )
             return _open(*pinned, scope_key)
         raise ExtractUnavailable(
-            str(exc) if isinstance(exc, (data.MissingTableError, privacy.MissingSecretError)) else location
+            str(exc) if isinstance(exc, (data.MissingTableError, record_keys.MissingSecretError)) else location
         ) from None
 
 
@@ -229,7 +216,7 @@ def chart(
     period `shade` = (start, end) marked, without the modebar.
 
     A chart with a period to shade is a time series: it gets the events of its scope as marks and
-    as a list under it (ipsdash/events.py); the scope is the selection's, or `events_of` for a
+    as a list under it (ipsdash/figures/events.py); the scope is the selection's, or `events_of` for a
     chart of another one (a grant's spending).
 
     Building a Plotly figure takes longer than the rest of a cached rerun, so the figure is kept
@@ -240,7 +227,7 @@ def chart(
     if shade is not None:
         marks = call(events.events_in, *ALL_DAYS, filters=events_of or selection().filters)
     fig = _figure(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), shade, marks)
-    theme.show(fig, config=theme.config(displayModeBar=False), key=key)
+    st.plotly_chart(fig, theme=None, config=theme.config(displayModeBar=False), key=key)
     if marks is not None:
         event_list(charts.events_on(fig, marks))
 
@@ -252,8 +239,8 @@ def plain(text: str) -> str:
 
 
 def summary() -> None:
-    """The written summary of the selection (ipsdash/summary.py), as plain text in a box."""
-    from ipsdash import summary as written
+    """The written summary of the selection (ipsdash/figures/summary.py), as plain text in a box."""
+    from ipsdash.figures import summary as written
 
     sel = selection()
     prev = sel.previous()
@@ -318,7 +305,7 @@ def metric(container, key: str, now: pd.Series, before: pd.Series, lower_is_bett
     target_status(container, key, value)
 
 
-# --- Agreed targets (ipsdash/targets.py) --------------------------------------------------------
+# --- Agreed targets (ipsdash/figures/targets.py) --------------------------------------------------------
 
 TARGET_DOTS = {"met": "🟢", "close": "🟠", "not_met": "🔴"}
 
@@ -700,8 +687,8 @@ def pages_for(pages: list) -> list:
 
 
 def slides_download() -> None:
-    """The steering group's slides (ipsdash/slides.py) of the selection, as a PDF made when clicked."""
-    from ipsdash import report, slides  # Typst only when asked for
+    """The steering group's slides (ipsdash/report/slides.py) of the selection, as a PDF made when clicked."""
+    from ipsdash.report import report, slides  # Typst only when asked for
 
     sel = selection()
     ex = extract()
@@ -728,7 +715,7 @@ def report_downloads(grant_id: str) -> None:
     Written when a button is clicked (building the report takes longer than the rest of the
     page); what would stop it is said at once, before the buttons.
     """
-    from ipsdash import report  # the report pulls in Typst; only the funding page needs it
+    from ipsdash.report import report  # the report pulls in Typst; only the funding page needs it
 
     sel = selection()
     ex = extract()

@@ -1,8 +1,8 @@
 """The extract contract (../shared/data-contract.md, version 1) as data.
 
 One place names the tables, their columns, types, nullability and allowed values.
-The view layer (`ipsdash.data`) uses it to cast columns and to make empty views for
-optional tables that were not delivered; the delivery checks (`ipsdash.check`) use it
+The view layer (`ipsdash.extract.data`) uses it to cast columns and to make empty views for
+optional tables that were not delivered; the delivery checks (`ipsdash.delivery.check`) use it
 to test an extract column by column.
 """
 

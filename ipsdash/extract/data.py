@@ -17,18 +17,16 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from ipsdash import prepared, privacy, source
-from ipsdash.contract import SQL_TYPE, TABLES
+from ipsdash import ROOT
+from ipsdash.extract import prepared, record_keys, source
+from ipsdash.extract.contract import SQL_TYPE, TABLES
+from ipsdash.extract.scope import Scope
 
-if TYPE_CHECKING:  # access imports the figure modules, which import this one
-    from ipsdash.access import Scope
-
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = ROOT / "queries"
 
 
 def _literal(text: str) -> str:
@@ -49,7 +47,7 @@ def _view_sql(table: str, files: list[str], scope: Scope | None = None) -> str:
     return f"create or replace view {table} as\n{_scoped(table, rows, scope)}"
 
 
-# --- Scope: only the rows one user may see (ipsdash/access.py) ---------------------------------
+# --- Scope: only the rows one user may see (ipsdash/extract/scope.py) ---------------------------------
 #
 # A scoped extract is the same contract extract with fewer rows: each table's view keeps the rows
 # of the scope's municipalities and grants, so every query, page, download and report built on
@@ -95,7 +93,7 @@ def _scope_conditions(table: str, scope: Scope) -> list[str]:
         return ["false"] if by_grant else [IN_MUNICIPALITIES]
     if table == "events":
         # A municipality sees its own events and the whole region's (municipality_code null); a
-        # funder only the events tied to its grants (as ipsdash.events.belongs shows them).
+        # funder only the events tied to its grants (as ipsdash.figures.events.belongs shows them).
         conditions = []
         if by_municipality:
             conditions.append(f"(municipality_code is null or {IN_MUNICIPALITIES})")
@@ -341,7 +339,7 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     if missing:
         raise MissingTableError(location, missing)
     demo = _all_demo(files)
-    secret = privacy.record_key_secret(location, demo)  # real data without a secret: refused here
+    secret = record_keys.record_key_secret(location, demo)  # real data without a secret: refused here
     con = duckdb.connect(":memory:")
     # A TIMESTAMP WITH TIME ZONE is read as its Danish date, as the delivery checks read it.
     con.execute("set TimeZone = 'Europe/Copenhagen'")
@@ -351,14 +349,14 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     order = [*SCOPED_ORDER, *(t for t in files if t not in SCOPED_ORDER)] if scoped else list(files)
     for table in order:
         con.execute(_view_sql(table, files[table], scope))
-    ipad, opad = privacy.hmac_pads(secret)
+    ipad, opad = record_keys.hmac_pads(secret)
     con.execute("create table record_key_secret as select $ipad::blob as ipad, $opad::blob as opad", {"ipad": ipad, "opad": opad})
     for path in sorted(QUERIES_DIR.glob("base/*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     fingerprint = version(location)
     # The join-heavy views and the monthly cube, written once per data version (and secret) as Parquet.
     scope_key = scope.key if scoped else None
-    prepared_version = f"{fingerprint}-{privacy.secret_fingerprint(secret)}"
+    prepared_version = f"{fingerprint}-{record_keys.secret_fingerprint(secret)}"
     ready = prepared.use(con, location, prepared_version, scope_key)
     if ready is None:  # hashed once per open, not in every query (a prepared extract keeps them in its copies)
         con.execute("create table kept_record_keys as select * from record_keys")

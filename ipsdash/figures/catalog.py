@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ipsdash import data, privacy
+from ipsdash.extract import data
+from ipsdash.figures import privacy
 
 DATES_RULE = privacy.Rule(counts=("courses",))
 
@@ -55,7 +56,7 @@ def tables(extract: data.Extract) -> pd.DataFrame:
 
     An optional table that is absent is no error: its figures are simply not shown.
     """
-    from ipsdash.contract import TABLES
+    from ipsdash.extract.contract import TABLES
 
     return pd.DataFrame(
         {

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ipsdash import catalog, data, fmt, funding, privacy
-from ipsdash.contract import EXPENDITURE_CATEGORIES
+from ipsdash import fmt
+from ipsdash.extract import data
+from ipsdash.extract.contract import EXPENDITURE_CATEGORIES
+from ipsdash.figures import catalog, funding, privacy
 
 CATEGORIES = EXPENDITURE_CATEGORIES
 # One money column per category, named as its term in texts.TERMS ("løn" -> "løn_dkk").

@@ -34,11 +34,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipsdash import kpis
+from ipsdash import ROOT
+from ipsdash.figures import kpis
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "targets.toml"
+DEFAULT_FILE = ROOT / "targets.toml"
 
-# The figures a target may be set for: the course KPIs, the cohort shares (ipsdash/cohorts.py),
+# The figures a target may be set for: the course KPIs, the cohort shares (ipsdash/figures/cohorts.py),
 # the caseload per consultant and the fidelity score.
 FIGURES = frozenset(f for f in kpis.FIGURES if not f.endswith(("_low", "_high"))) | {"rate_6m", "rate_12m", "rate_18m", "caseload", "fidelity"}
 DIRECTIONS = ("higher", "lower")

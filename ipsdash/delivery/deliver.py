@@ -21,7 +21,7 @@ Files are read as Danish offices write them and converted to Parquet typed by th
   `;` or tab, numbers have a decimal comma and may group thousands with `.` (1.234,50); with
   `,` a decimal point and no grouping. Dates are dd-mm-yyyy (also with `.` or `/`) or ISO
   yyyy-mm-dd; a time after the date is allowed and dropped (with a zone, the Danish date is
-  used, as `ipsdash.check` reads timestamps). An empty field is null.
+  used, as `ipsdash.delivery.check` reads timestamps). An empty field is null.
 * Excel `.xlsx` (openpyxl): the sheet named as the table, else the first; row 1 is the header.
   Dates and numbers as Excel stores them; text cells are read as CSV text is. A number in a
   text column is refused (Excel drops leading zeros, and would hide a CPR number's).
@@ -29,7 +29,7 @@ Files are read as Danish offices write them and converted to Parquet typed by th
 
 Only the contract's columns are kept from CSV and Excel (others may hold person data that the
 dashboard has no use for). Row numbers in messages are those Excel shows for CSV and Excel
-files (the header is row 1), and 1-based data rows for Parquet, as `ipsdash.check` counts.
+files (the header is row 1), and 1-based data rows for Parquet, as `ipsdash.delivery.check` counts.
 
 How a delivery is taken safely
 ------------------------------
@@ -37,7 +37,7 @@ How a delivery is taken safely
    `.staging/` (readable by the owner only; what a delivery stopped part-way left there is
    removed by the next one, under the lock): the tables in use (hard links, no copying) with
    the delivered ones put in their place.
-2. `ipsdash.check.check_extract` checks that whole extract. Any problem refuses the delivery:
+2. `ipsdash.delivery.check.check_extract` checks that whole extract. Any problem refuses the delivery:
    the temporary folder is removed and the data directory is left byte for byte as it was.
    The problems are told with the delivered file's name and row numbers.
 3. Accepted, the folder is moved to `<data-dir>/.versions/<id>/` and the pointer file
@@ -49,12 +49,12 @@ How a delivery is taken safely
 Why versions and a pointer rather than replacing files in place: replacing several files one
 by one is not atomic as a whole, so a reader could see a new participants table with the old
 placements. Here a reader resolves `.current` once when it opens the extract
-(`ipsdash.source.data_dir`) and then reads files that never change; the only step other
+(`ipsdash.extract.source.data_dir`) and then reads files that never change; the only step other
 readers can observe is one `os.replace` of the pointer, so every reader sees the old
-version or the new one, never a mix. The data version (`ipsdash.data.version`) fingerprints
+version or the new one, never a mix. The data version (`ipsdash.extract.data.version`) fingerprints
 the version folder's paths, so it changes with every delivery and is back to the old value
 after a rollback, and every cache keyed on it stays right. The app pins the version once per
-script run (`ipsdash.ui.extract`), so one rerun of a page reads one version only.
+script run (`ipsdash.app.ui.extract`), so one rerun of a page reads one version only.
 
 The first delivery into a plain data directory (tables as files directly in it) makes it a
 managed one: the tables there become the first version (hard links) and, once the pointer is
@@ -96,9 +96,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipsdash import catalog, check, contract, data, fmt, prepared, privacy, source, texts
-from ipsdash.check import MAX_ROWS, Problem
-from ipsdash.contract import TABLES, Column, Table
+from ipsdash import fmt, texts
+from ipsdash.delivery import check
+from ipsdash.delivery.check import MAX_ROWS, Problem
+from ipsdash.extract import contract, data, prepared, source
+from ipsdash.extract.contract import TABLES, Column, Table
+from ipsdash.figures import catalog, privacy
 
 PREVIOUS = ".previous"
 # The data directory's own folder (owner only) where a delivery is built before it is checked.

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ipsdash import data, privacy
+from ipsdash.extract import data
+from ipsdash.figures import privacy
 
 BY = ("municipality", "grant")
 

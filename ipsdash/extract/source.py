@@ -5,7 +5,7 @@ A data directory is a local folder or any location DuckDB can read Parquet from
 Parquet files, all read together by column name.
 
 A local data directory that deliveries manage (`python -m ipsdash deliver`, see
-`ipsdash.deliver`) keeps every version of the extract in its own folder `.versions/<id>/`
+`ipsdash.delivery.deliver`) keeps every version of the extract in its own folder `.versions/<id>/`
 and names the one in use in the small file `.current`, which a delivery replaces in one
 atomic step. `data_dir()` follows that pointer once, so a reader opens one version's files,
 which never change, and cannot see half a delivery.
@@ -18,7 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from ipsdash import ROOT
+
+DEFAULT_DATA_DIR = ROOT / "data"
 
 
 # A managed data directory: the pointer file naming the version in use, and the versions' folder.

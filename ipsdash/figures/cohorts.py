@@ -17,7 +17,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ipsdash import catalog, data, fmt, kpis, privacy, stats
+from ipsdash import fmt
+from ipsdash.extract import data
+from ipsdash.figures import catalog, kpis, privacy, stats
 
 BY = ("none", "municipality", "grant", "target_group", "variant")
 GRAINS = ("quarter", "year")

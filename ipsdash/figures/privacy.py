@@ -10,7 +10,7 @@ Cell key method: every course has a record key 0-255, the first byte of HMAC-SHA
 secret, participant_id) (`record_key_secret`, computed in SQL: queries/base/05_record_keys.sql).
 Every count leaves the query layer with a cell key beside it (column `<count>_key`): the sum of
 its courses' record keys modulo 256. The published count is the true count plus the noise of the
-perturbation table for (count, cell key) (`ptable`, ipsdash/ptable.csv, made by tools/make_ptable.py);
+perturbation table for (count, cell key) (`ptable`, ipsdash/figures/ptable.csv, made by tools/make_ptable.py);
 rates and their Wilson bounds are worked out from the published counts and rounded to whole
 percent. The same set of courses always gets the same noise, so no answer less another gives a
 hidden figure back, and no secondary suppression is needed. Cell keys never leave `protect`.
@@ -20,9 +20,7 @@ passes through `protect`; threshold 0 (`--min-count 0`) is the exact, unperturbe
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,75 +28,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipsdash import stats
+from ipsdash.figures import stats
 
 DEFAULT_THRESHOLD = 5
 
-# --- Record keys -------------------------------------------------------------------------------
-
-SECRET_VARIABLE = "IPS_RECORD_KEY_SECRET"
-SECRETS_FILE = Path(".streamlit") / "secrets.toml"
-SECRETS_KEY = "record_key_secret"
-# The demo extract's secret is public: its record keys (and so its noise) protect nobody.
-DEMO_SECRET = "ipsdash-demo-record-keys"
 # The ptable's file (ONS cell-key-perturbation format: pcv, ckey, pvalue) and its key range.
 PTABLE_FILE = Path(__file__).resolve().parent / "ptable.csv"
 KEYS = 256
-
-
-class MissingSecretError(Exception):
-    """Real data and no record-key secret configured: no count can be published."""
-
-    def __init__(self, location: str):
-        self.location = location
-        super().__init__(
-            f"Udtrækket i {location} er ikke demo-udtrækket, og der er ingen hemmelig nøgle til støjen på "
-            f"antallene. Sæt miljøvariablen {SECRET_VARIABLE} (eller `{SECRETS_KEY} = \"...\"` i "
-            f"{SECRETS_FILE}) til en lang tilfældig tekst, fx fra `python -c \"import secrets; "
-            f"print(secrets.token_hex(32))\"`, og hold den hemmelig (README, \"Små tal\")."
-        )
-
-
-def configured_secret() -> str | None:
-    """The installation's record-key secret: `IPS_RECORD_KEY_SECRET`, else .streamlit/secrets.toml."""
-    value = os.environ.get(SECRET_VARIABLE, "").strip()
-    if value:
-        return value
-    try:
-        with SECRETS_FILE.open("rb") as f:
-            value = str(tomllib.load(f).get(SECRETS_KEY, "")).strip()
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    return value or None
-
-
-def record_key_secret(location: str, demo: bool) -> str:
-    """The secret the record keys of the extract at `location` are made with.
-
-    The demo extract uses the public demo secret (unless one is configured); real data without a
-    configured secret is refused (`MissingSecretError`)."""
-    secret = configured_secret()
-    if secret:
-        return secret
-    if demo:
-        return DEMO_SECRET
-    raise MissingSecretError(location)
-
-
-def hmac_pads(secret: str) -> tuple[bytes, bytes]:
-    """HMAC-SHA256's inner and outer padded keys (RFC 2104) of `secret`: the SQL of
-    queries/base/05_record_keys.sql hashes with them, so record_key = first byte of
-    HMAC-SHA256(secret, participant_id)."""
-    key = secret.encode()
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
-def secret_fingerprint(secret: str) -> str:
-    """A short one-way name of the secret (prepared copies hold record keys: a new secret, new copies)."""
-    return hashlib.sha256(b"ipsdash record keys\0" + secret.encode()).hexdigest()[:12]
 
 
 # --- The perturbation table --------------------------------------------------------------------
@@ -106,7 +42,7 @@ def secret_fingerprint(secret: str) -> str:
 
 @cache
 def ptable() -> np.ndarray:
-    """The noise of ipsdash/ptable.csv as an array [pcv, ckey] (row 0: a count of 0, no noise)."""
+    """The noise of ipsdash/figures/ptable.csv as an array [pcv, ckey] (row 0: a count of 0, no noise)."""
     table = pd.read_csv(PTABLE_FILE)
     noise = np.zeros((int(table["pcv"].max()) + 1, KEYS), dtype=np.int64)
     noise[table["pcv"].to_numpy(), table["ckey"].to_numpy()] = table["pvalue"].to_numpy()

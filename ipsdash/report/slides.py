@@ -19,23 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsdash import (
-    catalog,
-    cohorts,
-    data,
-    events,
-    filters,
-    fmt,
-    grants,
-    kpis,
-    outcomes,
-    privacy,
-    report,
-    summary,
-    targets,
-    texts,
-    theme,
-)
+from ipsdash import fmt, texts, theme
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, privacy, summary, targets
+from ipsdash.report import report
 
 TEMPLATE = Path(__file__).with_name("slides_template.typ")
 KEY_FIGURES = ("placement_rate", "active", "waiting", "job_starts")

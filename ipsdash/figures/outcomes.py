@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ipsdash import catalog, data, fmt, kpis, privacy, stats
-from ipsdash import filters as periods
+from ipsdash import fmt
+from ipsdash.extract import data
+from ipsdash.figures import catalog, kpis, privacy, stats
+from ipsdash.figures import filters as periods
 
 EVERYONE = kpis.Filters()  # no filter: every course counts
 

@@ -44,6 +44,8 @@ from pathlib import Path
 
 import duckdb
 
+from ipsdash import ROOT
+
 log = logging.getLogger(__name__)
 
 # View → how its copy is laid out: ("year", a date column whose year splits its files; null: not
@@ -67,7 +69,7 @@ VIEWS = {
 ROW_GROUP_ROWS = 65_536
 COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
-BASE_DIR = Path(__file__).resolve().parent.parent / "queries" / "base"
+BASE_DIR = ROOT / "queries" / "base"
 
 
 def _format() -> str:
@@ -274,6 +276,6 @@ def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: 
     except (OSError, duckdb.Error) as exc:
         log.warning("could not prepare %s in %s (%s); querying the extract as it is", location, target, exc)
         # A half-done build may have pointed some views at files of the removed folder.
-        for path in sorted(Path(__file__).resolve().parent.parent.glob("queries/base/*.sql")):
+        for path in sorted(ROOT.glob("queries/base/*.sql")):
             con.execute(path.read_text(encoding="utf-8"))
         return None

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ipsdash import catalog, cohorts, data, events, filters, fmt, grants, kpis, outcomes, privacy, targets, texts
+from ipsdash import fmt, texts
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, privacy, targets
 
 # The headline figures the summary speaks of, with which way is better.
 HEADLINE = (("placement_rate", "higher"), ("waiting", "lower"), ("job_starts", "higher"), ("referrals", None))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ipsdash import data, privacy, stats
+from ipsdash.extract import data
+from ipsdash.figures import privacy, stats
 
 BY = ("none", "municipality", "grant", "target_group", "variant", "age_band", "sex", "month", "quarter")
 

@@ -24,7 +24,7 @@ How it works, and why:
   quote a row's number and participant_id only, never a value. An id that looks like a
   CPR number is never quoted at all, in any message.
 
-Identifiers in SQL come from `ipsdash.contract` and the rule lists below only; values are
+Identifiers in SQL come from `ipsdash.extract.contract` and the rule lists below only; values are
 always bound as parameters.
 """
 
@@ -37,8 +37,8 @@ from dataclasses import dataclass, field, replace
 import duckdb
 
 from ipsdash import fmt
-from ipsdash.contract import EVENT_TEXT_MAX, TABLES, Column, Table
-from ipsdash.source import table_files, table_layouts
+from ipsdash.extract.contract import EVENT_TEXT_MAX, TABLES, Column, Table
+from ipsdash.extract.source import table_files, table_layouts
 
 MAX_ROWS = 10
 HIDDEN_ID = "(CPR-lignende id skjult)"

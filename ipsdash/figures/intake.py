@@ -22,8 +22,10 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-from ipsdash import catalog, contract, data, filters, kpis, privacy, texts
-from ipsdash.kpis import Filters
+from ipsdash import texts
+from ipsdash.extract import contract, data
+from ipsdash.figures import catalog, filters, kpis, privacy
+from ipsdash.figures.kpis import Filters
 
 ALL_COURSES = Filters()  # no filter: the default of the functions below
 

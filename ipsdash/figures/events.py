@@ -13,8 +13,9 @@ import datetime as dt
 
 import pandas as pd
 
-from ipsdash import data, fmt
-from ipsdash.kpis import Filters
+from ipsdash import fmt
+from ipsdash.extract import data
+from ipsdash.figures.kpis import Filters
 
 REGION = "Hele regionen"
 COLUMNS = ("event_date", "municipality_code", "municipality", "grant_id", "event_text")
