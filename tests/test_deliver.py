@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -164,19 +165,26 @@ def _figures(ex: data.Extract) -> tuple:
     return courses, placements, int(referrals)
 
 
-@pytest.fixture
-def src(tmp_path) -> Path:
-    """The valid extract as Parquet files, ready to be delivered."""
-    return write_extract(tmp_path / "src", valid())
-
-
-@pytest.fixture
-def root(tmp_path, src) -> Path:
-    """A managed data directory holding `valid()` as its only version."""
-    target = tmp_path / "data"
-    outcome = deliver.deliver(sorted(src.glob("*.parquet")), target, user="test")
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory) -> Path:
+    """`valid()` written and delivered once per module; each test gets its own copy (`src`, `root`)."""
+    base = tmp_path_factory.mktemp("delivered")
+    files = write_extract(base / "src", valid())
+    outcome = deliver.deliver(sorted(files.glob("*.parquet")), base / "data", user="test")
     assert outcome.applied, [p.text() for p in outcome.problems]
-    return target
+    return base
+
+
+@pytest.fixture
+def src(tmp_path, delivered) -> Path:
+    """The valid extract as Parquet files, ready to be delivered."""
+    return shutil.copytree(delivered / "src", tmp_path / "src")
+
+
+@pytest.fixture
+def root(tmp_path, src, delivered) -> Path:
+    """A managed data directory holding `valid()` as its only version."""
+    return shutil.copytree(delivered / "data", tmp_path / "data")
 
 
 # --- Conversion -------------------------------------------------------------------------------
