@@ -21,9 +21,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-## Run every test (the browser tests need Chromium: make browser-deps, as root)
+## Run every test, on every core (pytest-xdist; the browser tests share one worker and need Chromium:
+## make browser-deps, as root)
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -4,8 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from ipsdash import catalog, filters, fmt, targets, texts, theme, ui
-from ipsdash.kpis import Filters
+from ipsdash import fmt, texts, theme
+from ipsdash.app import ui
+from ipsdash.figures import catalog, filters, targets
+from ipsdash.figures.kpis import Filters
 
 st.set_page_config(page_title="IPS i Region Syddanmark", page_icon="📊", layout="wide")
 theme.use()

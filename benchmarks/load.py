@@ -2,7 +2,7 @@
 
     python benchmarks/load.py [--sessions 10] [--changes 20] [--rounds 2] [--swaps 2] [--pages overblik,job]
 
-Starts `streamlit run app.py` (ipsdash.browser.streamlit_server) on a managed copy of the demo
+Starts `streamlit run app.py` (ipsdash.app.browser.streamlit_server) on a managed copy of the demo
 extract, then opens SESSIONS pages in one headless Chromium (Playwright, async API: one browser,
 many pages, all at once). Each session opens its page and makes CHANGES changes in the sidebar's
 filter bar, as a person would: add a municipality, switch the period, remove the municipality,
@@ -13,7 +13,7 @@ only a websocket session reruns the script.
 
 ROUNDS repeat this with fresh sessions; the sessions of a round are closed at its end, so their
 server state must expire (server.disconnectedSessionTTL) and the caches stay bounded. SWAPS times
-per round, spread over its progress, `ipsdash.deliver.rollback` flips the data directory between
+per round, spread over its progress, `ipsdash.delivery.deliver.rollback` flips the data directory between
 two demo versions while the sessions run: every session must pick up the new version on its next
 rerun, without errors.
 
@@ -40,7 +40,9 @@ from urllib.parse import urlparse
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `ipsdash` importable
 
-from ipsdash import browser, deliver, demo
+from ipsdash import demo
+from ipsdash.app import browser
+from ipsdash.delivery import deliver
 
 DEFAULT_PAGE = "overblik"
 DEFAULT_PAGES = "overblik,venteliste,job,bevillinger,kommuner,kvalitet,leverancer,om"

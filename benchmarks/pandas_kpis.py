@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipsdash import source
+from ipsdash.extract import source
 
 # The raw figures kpis.sql returns, in its order (after the group keys).
 COUNTS = (

@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ipsdash import data, report
+from ipsdash.extract import data
+from ipsdash.report import report
 
 CPU = []  # CPU seconds of the last `timed` call, process and children
 

@@ -8,7 +8,7 @@ What it measures, each in a fresh child process so that memory figures do not mi
 1. The demo extract of each size (`python -m ipsdash demo --courses N`), written once into the work
    folder and reused while it is complete; its time and peak memory are shown when it was written.
 2. Preparing it: the first open of an extract writes the join-heavy views as Parquet
-   (`ipsdash/prepared.py`), once per data version. Timed from an empty cache.
+   (`ipsdash/extract/prepared.py`), once per data version. Timed from an empty cache.
 3. Two questions, through the project's query layer (`kpis.kpi_raw`, DuckDB) and through a plain
    pandas implementation of the same definitions (`benchmarks/pandas_kpis.py`): the KPIs per
    municipality for the last year of the extract, and the monthly trend of that year. Both must
@@ -80,7 +80,8 @@ def _rss_mb() -> float:
 
 
 def worker_duckdb(location: str, repeat: int, out: Path) -> dict:
-    from ipsdash import data, kpis
+    from ipsdash.extract import data
+    from ipsdash.figures import kpis
 
     report = {"baseline_mb": _rss_mb()}  # Python and the libraries, before any data
     start = time.perf_counter()
@@ -111,7 +112,7 @@ def worker_pandas(location: str, repeat: int, out: Path) -> dict:
 
 
 def worker_prepare(location: str, repeat: int, out: Path) -> dict:
-    from ipsdash import data, prepared, source
+    from ipsdash.extract import data, prepared, source
 
     folder = prepared.folder(source.data_dir(location), data.version(location), None)
     shutil.rmtree(folder, ignore_errors=True)
@@ -152,7 +153,9 @@ def worker_pages(location: str, repeat: int, out: Path) -> dict:
 
     def forget_everything() -> None:
         """Cold: no figure cached, neither by Streamlit nor as the open extract's raw answers."""
-        from ipsdash import access, data, source, ui
+        from ipsdash import access
+        from ipsdash.app import ui
+        from ipsdash.extract import data, source
 
         st.cache_data.clear()
         where = source.data_dir(location)
@@ -198,7 +201,7 @@ def _server_pid(port: int) -> int | None:
 
 
 def worker_server(location: str, repeat: int, out: Path) -> dict:
-    from ipsdash import browser
+    from ipsdash.app import browser
 
     port = browser.free_port()
     start = time.perf_counter()

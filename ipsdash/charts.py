@@ -64,7 +64,7 @@ def _x_span(fig: go.Figure) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 def events_on(fig: go.Figure, events: pd.DataFrame) -> pd.DataFrame:
-    """The events (ipsdash.events.events_in) that fall within the chart's time axis."""
+    """The events (ipsdash.figures.events.events_in) that fall within the chart's time axis."""
     span = _x_span(fig)
     if span is None or events.empty:
         return events.iloc[0:0]
@@ -80,7 +80,7 @@ def event_hover(row) -> str:
 
 
 def mark_events(fig: go.Figure, events: pd.DataFrame) -> go.Figure:
-    """Vertical marks at the events on a monthly time axis, their text on hover (ipsdash/events.py).
+    """Vertical marks at the events on a monthly time axis, their text on hover (ipsdash/figures/events.py).
 
     A line from bottom to top per event and a small triangle at the top that carries the hover
     (a shape has none); the triangles sit on a hidden axis of their own from 0 to 1, so they stay
@@ -915,7 +915,7 @@ def subplot_band(fig: go.Figure, row: int, col: int, along: str, start, end, **s
     return {"type": "rect", **place, "line": {"width": 0}, **style}
 
 
-# --- Cohort outcomes (pages/forloeb.py; ipsdash/cohorts.py) ------------------------------------
+# --- Cohort outcomes (pages/forloeb.py; ipsdash/figures/cohorts.py) ------------------------------------
 
 
 def _trial_lines(fig: go.Figure, references, source_name: str) -> None:

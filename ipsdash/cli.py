@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import catalog, data, export, fmt, funding, grants, kpis, privacy, source
+from ipsdash import export, fmt
+from ipsdash.extract import data, record_keys, source
+from ipsdash.figures import catalog, funding, grants, kpis
 
 
 class UserError(Exception):
@@ -110,7 +112,7 @@ def _open(data_dir: str | None) -> data.Extract:
         raise UserError(str(exc)) from None
     except data.MissingTableError as exc:
         raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
-    except privacy.MissingSecretError as exc:
+    except record_keys.MissingSecretError as exc:
         raise UserError(str(exc)) from None
     except duckdb.Error:
         location = source.data_dir(data_dir)
@@ -150,7 +152,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from ipsdash import check
+    from ipsdash.delivery import check
 
     location = source.data_dir(args.data_dir)
     try:
@@ -185,7 +187,7 @@ def cmd_kpis(args) -> int:
 
 
 def _within(text: str) -> tuple[int, ...]:
-    from ipsdash import cohorts
+    from ipsdash.figures import cohorts
 
     try:
         return cohorts.parse_within(text)
@@ -194,7 +196,7 @@ def _within(text: str) -> tuple[int, ...]:
 
 
 def cmd_cohorts(args) -> int:
-    from ipsdash import cohorts
+    from ipsdash.figures import cohorts
 
     if args.to < args.from_:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
@@ -227,7 +229,7 @@ def cmd_funding(args) -> int:
 
 
 def cmd_deliver(args) -> int:
-    from ipsdash import deliver
+    from ipsdash.delivery import deliver
 
     root = source.data_root(args.data_dir)
     try:
@@ -257,7 +259,7 @@ def cmd_deliver(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from ipsdash import deliver
+    from ipsdash.delivery import deliver
 
     root = source.data_root(args.data_dir)
     try:
@@ -275,7 +277,7 @@ def cmd_rollback(args) -> int:
 
 
 def _prepare(root: str) -> None:
-    """Write the prepared copies of the version now in use (ipsdash/prepared.py) for the dashboard,
+    """Write the prepared copies of the version now in use (ipsdash/extract/prepared.py) for the dashboard,
     so that its first page after a delivery does not wait for them (minutes at 20M courses)."""
     started = time.perf_counter()
     try:
@@ -298,7 +300,7 @@ def _report_path(text: str) -> Path:
 
 
 def cmd_report(args) -> int:
-    from ipsdash import report
+    from ipsdash.report import report
 
     if args.to < args.from_:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
@@ -346,7 +348,7 @@ def _write(out: Path, content: bytes, what: str) -> None:
 
 
 def cmd_slides(args) -> int:
-    from ipsdash import report, slides
+    from ipsdash.report import report, slides
 
     if args.to < args.from_:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipsdash.contract import (
+from ipsdash.extract.contract import (
     AGE_BANDS,
     EXIT_REASONS,
     EXPENDITURE_CATEGORIES,
@@ -44,7 +44,7 @@ from ipsdash.contract import (
     TARGET_GROUPS,
     VARIANTS,
 )
-from ipsdash.data import DEMO_MANIFEST_NAME, file_digest
+from ipsdash.extract.data import DEMO_MANIFEST_NAME, file_digest
 
 # "Today" of the demo extract: nothing is dated after it. Fixed so that the output is deterministic.
 DEMO_AS_OF = dt.date(2026, 10, 31)
@@ -765,7 +765,7 @@ def write_manifest(out_dir: str | os.PathLike) -> Path:
     """Write `out_dir/demo-manifest.json`: each table file's size and SHA-256.
 
     Written into data/ by `make demo` and committed with the files there: the dashboard knows the
-    demo extract by these digests (ipsdash.data.is_demo), so a copy of it is demo and nothing else is.
+    demo extract by these digests (ipsdash.extract.data.is_demo), so a copy of it is demo and nothing else is.
     """
     out = Path(out_dir)
     files = {}

@@ -102,7 +102,7 @@ TERMS: dict[str, Term] = {
         "Fidelitetsscore",
         "Samlet score på IPS-25-skalaen (25–125): 115–125 eksemplarisk, 100–114 god, 74–99 rimelig, 25–73 ikke IPS.",
     ),
-    # Cohort outcomes (ipsdash/cohorts.py; data-contract.md, "Cohort outcomes").
+    # Cohort outcomes (ipsdash/figures/cohorts.py; data-contract.md, "Cohort outcomes").
     "cohort_enrolled": Term(
         "Startede i kvartalet",
         "Forløb, der startede hos en IPS-konsulent i kvartalet (eller året) – en årgang.",
@@ -119,7 +119,7 @@ TERMS: dict[str, Term] = {
         "For hver årgang af startede forløb: andelen, der har fået første job eller uddannelse inden for 1, 2, 3 … "
         "måneder efter opstarten. Kurven stopper, hvor årgangen endnu ikke er fulgt længere.",
     ),
-    # The funder's report (ipsdash/report.py).
+    # The funder's report (ipsdash/report/report.py).
     "spent_in_period_dkk": Term(
         "Forbrugt i perioden (kr.)",
         "Summen af bevillingens posteringer i perioden, begge dage medregnet. Negative posteringer er rettelser.",
@@ -155,7 +155,7 @@ def definition(key: str) -> str:
     return TERMS[key].definition
 
 
-# --- Indskrivning og venteliste; Kvalitet (figures of ipsdash/intake.py) ---------------------------
+# --- Indskrivning og venteliste; Kvalitet (figures of ipsdash/figures/intake.py) ---------------------------
 TERMS.update(
     {
         "exits_by_reason": Term(
@@ -209,7 +209,7 @@ WITHOUT_STAFFING = (
 )
 
 
-# --- Job og uddannelse; Kommuner (figures of ipsdash/outcomes.py) ----------------------------------
+# --- Job og uddannelse; Kommuner (figures of ipsdash/figures/outcomes.py) ----------------------------------
 TERMS.update(
     {
         "job_hours": Term(
@@ -278,7 +278,7 @@ ONLY_MUNICIPALITY_FILTER = (
 NO_REVIEW_YET = "ingen måling endnu"
 
 
-# --- Bevillinger (ipsdash/grants.py) -------------------------------------------------------------
+# --- Bevillinger (ipsdash/figures/grants.py) -------------------------------------------------------------
 TERMS.update(
     {
         "placed_funded": Term(
@@ -364,7 +364,7 @@ def grouped_terms() -> dict[str, list[str]]:
 NO_REVIEWS_CHOSEN = "Der er endnu ingen fidelitetsmålinger for de valgte kommuner."
 
 
-# --- Leverancer (ipsdash/deliver.py, pages/leverancer.py) -----------------------------------------
+# --- Leverancer (ipsdash/delivery/deliver.py, pages/leverancer.py) -----------------------------------------
 TERMS.update(
     {
         "newest_data": Term(

@@ -229,17 +229,6 @@ def config(**overrides: Any) -> dict[str, Any]:
     return result
 
 
-def show(fig: go.Figure, **kwargs: Any) -> Any:
-    """Draw a figure in Streamlit with our template and the Danish locale.
-
-    `kwargs` go to `st.plotly_chart` (key, alt, height, …); pass `alt` for screen readers.
-    """
-    import streamlit as st  # here, so that reports and the CLI can use this module without it
-
-    kwargs.setdefault("config", config())
-    return st.plotly_chart(fig, theme=None, **kwargs)
-
-
 def month_axis(fig: go.Figure, axis: str = "xaxis") -> go.Figure:
     """Mark a date axis as monthly: ticks "mar. 2024", hover "marts 2024" (with `config()`).
 

@@ -1,12 +1,14 @@
 """Bevillinger: each grant's budget, spending and outlook on the last day of the chosen period.
 
-Every figure of the funding table comes from `funding.funding_table` (through ipsdash.grants), so
+Every figure of the funding table comes from `funding.funding_table` (through ipsdash.figures.grants), so
 the page equals `python -m ipsdash funding --on <period end>`.
 """
 
 import streamlit as st
 
-from ipsdash import catalog, charts, fmt, grants, kpis, texts, ui
+from ipsdash import charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.figures import catalog, grants, kpis
 
 sel = ui.selection()
 ui.page_header("Bevillinger")

@@ -3,7 +3,9 @@ within 6, 12 and 18 months, against the Danish IPS trial; and how fast, per year
 
 import streamlit as st
 
-from ipsdash import catalog, charts, cohorts, filters, fmt, outcomes, texts, ui
+from ipsdash import charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.figures import catalog, cohorts, filters, outcomes
 
 sel = ui.selection()
 ui.page_header("Forløb over tid")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ipsdash import charts, fmt, kpis, outcomes, texts, ui
+from ipsdash import charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.figures import kpis, outcomes
 
 sel = ui.selection()
 ui.page_header("Job og uddannelse")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ipsdash import access, catalog, charts, filters, fmt, kpis, outcomes, texts, ui
+from ipsdash import access, charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.figures import catalog, filters, kpis, outcomes
 
 sel = ui.selection()
 ui.page_header("Kommuner")

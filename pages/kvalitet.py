@@ -3,7 +3,10 @@ levels) and whether their consultants are trained. Both tables are optional in t
 
 import streamlit as st
 
-from ipsdash import charts, contract, fmt, intake, texts, ui
+from ipsdash import charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.extract import contract
+from ipsdash.figures import intake
 
 sel = ui.selection()
 ui.page_header("Kvalitet")

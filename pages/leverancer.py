@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from ipsdash import catalog, deliver, fmt, texts, ui
+from ipsdash import fmt, texts
+from ipsdash.app import ui
+from ipsdash.delivery import deliver
+from ipsdash.figures import catalog
 
 sel = ui.selection()
 ui.page_header("Leverancer")

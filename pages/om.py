@@ -3,7 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from ipsdash import catalog, contract, deliver, fmt, texts, ui
+from ipsdash import fmt, texts
+from ipsdash.app import ui
+from ipsdash.delivery import deliver
+from ipsdash.extract import contract
+from ipsdash.figures import catalog
 
 sel = ui.selection()
 ui.page_header("Om tallene")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ipsdash import charts, filters, kpis, ui
+from ipsdash import charts
+from ipsdash.app import ui
+from ipsdash.figures import filters, kpis
 
 sel = ui.selection()
 ui.page_header("Overblik")

@@ -3,7 +3,10 @@ and whether the consultants have room (caseload against the fidelity limit of 20
 
 import streamlit as st
 
-from ipsdash import charts, contract, fmt, intake, kpis, texts, ui
+from ipsdash import charts, fmt, texts
+from ipsdash.app import ui
+from ipsdash.extract import contract
+from ipsdash.figures import intake, kpis
 
 sel = ui.selection()
 ui.page_header("Indskrivning og venteliste")

@@ -1,7 +1,7 @@
 -- The events (the contract's optional table events) dated in [$from, $to], one row per event, oldest
 -- first, with the municipality's name (null for an event of the whole region).
 -- Which of them a view shows (its municipalities and grants) is decided in one place,
--- ipsdash/events.py's `belongs`, not here.
+-- ipsdash/figures/events.py's `belongs`, not here.
 with
 
 final as (

@@ -1,6 +1,6 @@
 -- IPS fidelity reviews on or before $to, one row per review (fidelity = total_score, IPS-25), for the municipalities in
 -- $municipalities (integer list, empty = all), oldest first within each municipality.
--- The contract's fidelity level of each total score is added in ipsdash/intake.py from
+-- The contract's fidelity level of each total score is added in ipsdash/figures/intake.py from
 -- contract.FIDELITY_LEVELS, so the levels are written down once.
 with
 

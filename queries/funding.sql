@@ -1,6 +1,6 @@
 -- Funding of grants on the day $on: one row per grant and budgeted municipality plus one row
 -- per grant with municipality_code null for the part kept centrally ($by = 'municipality'),
--- or one row per grant with all its postings ($by = 'grant'), for every grant (ipsdash/funding.py
+-- or one row per grant with all its postings ($by = 'grant'), for every grant (ipsdash/figures/funding.py
 -- keeps the answer and picks the grants asked for).
 --
 -- Definitions (data-contract.md): budget (grant_budgets.budget_dkk; a grant's amount; the

@@ -16,7 +16,7 @@
 -- [a, b]; waiting days over enrollments in [a, b]; days to first placement over job starts.
 -- Counts behind medians (*_n) are returned for the small-number rule. Every count has its cell
 -- key beside it (<count>_key): the sum of its courses' record keys modulo 256, carried exactly as
--- the count is (README, "Small numbers"; ipsdash/privacy.py).
+-- the count is (README, "Small numbers"; ipsdash/figures/privacy.py).
 --
 -- How, for speed (README, "Performance"): each course is read once, from courses, and placed
 -- courses from placed_spans (both prepared copies on large extracts, so nothing is joined here).

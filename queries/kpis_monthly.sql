@@ -3,7 +3,7 @@
 -- each, read from the monthly cube (queries/base/50_monthly.sql) instead of the courses, so the
 -- work does not grow with them, and one query answers all that a page asks with the same filters.
 --
--- The periods come as parallel lists, one entry per period of every question (ipsdash/kpis.py
+-- The periods come as parallel lists, one entry per period of every question (ipsdash/figures/kpis.py
 -- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
 -- grouping, as kpis.sql's $by), $medians (false: the day-count figures are left out, null, and
 -- the cube's day counts not read for it), $levels (the level of the cube's day counts the period
@@ -12,7 +12,7 @@
 -- as the cube does), $months_from and $months_to, the least first month less one and the greatest
 -- last month, and $only_level, the one level every period reads, if there is one (the cube's rows
 -- outside them are skipped unread). Filters as kpis.sql's: $municipalities, $grants,
--- $target_group, $variant. ipsdash/kpis.py
+-- $target_group, $variant. ipsdash/figures/kpis.py
 -- asks this only for periods that no day of the data lies outside of in their first or last
 -- month, and that end in the cube.
 --

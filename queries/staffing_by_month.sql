@@ -4,7 +4,7 @@
 --
 -- Definitions (data-contract.md): caseload = courses active on the month's last day ÷
 -- consultants_fte of the month. The active courses are kpis.sql's (by municipality and month, so
--- "active" has one definition); ipsdash/intake.py puts the two together. Only the municipality
+-- "active" has one definition); ipsdash/figures/intake.py puts the two together. Only the municipality
 -- filter applies: consultants serve every target group, variant and grant, so their FTE cannot be
 -- split by those.
 with

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipsdash.contract import TABLES
+from ipsdash.extract.contract import TABLES
 
 ARROW_TYPE = {
     "int": pa.int32(),

@@ -14,6 +14,18 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("IPS_RECORD_KEY_SECRET", "tests-record-key-secret")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (make test), the browser tests share one worker: one Streamlit server and one Chromium.
+
+    `--dist loadgroup` sends every test of an xdist_group to the same worker; the rest go wherever a worker is free.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(autouse=True)
 def _navigation_only(monkeypatch):
     """Under AppTest, run app.py as the real server does once st.navigation has been called.

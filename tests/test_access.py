@@ -22,7 +22,11 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ipsdash import access, data, export, filters, funding, kpis, report, texts, ui
+from ipsdash import access, export, texts
+from ipsdash.app import ui
+from ipsdash.extract import data
+from ipsdash.figures import filters, funding, kpis
+from ipsdash.report import report
 from tests.builders import base_tables, course, d, placement, write_extract
 from tests.conftest import ROOT
 
@@ -557,9 +561,9 @@ def test_pages_reach_data_only_through_the_scoped_glue():
     for page in sorted((ROOT / "pages").glob("*.py")):
         for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                assert not {a.name for a in node.names} & {"duckdb", "ipsdash.data"}, page.name
+                assert not {a.name for a in node.names} & {"duckdb", "ipsdash.extract.data"}, page.name
             elif isinstance(node, ast.ImportFrom):
-                assert node.module not in ("duckdb", "ipsdash.data"), page.name
+                assert node.module not in ("duckdb", "ipsdash.extract.data"), page.name
                 assert node.module != "ipsdash" or "data" not in {a.name for a in node.names}, page.name
             elif isinstance(node, ast.Attribute):
                 private = isinstance(node.value, ast.Name) and node.value.id == "ui" and node.attr.startswith("_")
@@ -580,7 +584,8 @@ def _comparison_page():
 
     import streamlit as st
 
-    from ipsdash import catalog, kpis, ui
+    from ipsdash.app import ui
+    from ipsdash.figures import catalog, kpis
 
     if ui.admit():
         period = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ipsdash import browser
+from ipsdash.app import browser
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

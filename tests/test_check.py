@@ -1,4 +1,4 @@
-"""Delivery checks (ipsdash.check): each rule of the contract on a tiny extract that breaks it.
+"""Delivery checks (ipsdash.delivery.check): each rule of the contract on a tiny extract that breaks it.
 
 Every test starts from `base_tables()` (valid), changes what its name says, and asserts the
 exact problems: table, column, rule, row numbers and ids.
@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ipsdash.check import HIDDEN_ID, MAX_ROWS, Problem, check_extract
+from ipsdash.delivery.check import HIDDEN_ID, MAX_ROWS, Problem, check_extract
 from tests.builders import base_tables, course, d, placement, table_arrow, write_extract
 
 

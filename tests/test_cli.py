@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from ipsdash import cli, data, funding, kpis
+from ipsdash import cli
+from ipsdash.extract import data
+from ipsdash.figures import funding, kpis
 from tests import test_funding, test_kpis
 from tests.builders import base_tables, placement, write_extract
 

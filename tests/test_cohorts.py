@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipsdash import catalog, cli, cohorts, data, kpis, privacy, stats
+from ipsdash import cli
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, kpis, privacy, stats
 from tests import reference
 from tests.builders import base_tables, course, placement, write_extract
 

@@ -1,4 +1,4 @@
-"""Deliveries (ipsdash.deliver): conversion of Danish CSV and Excel, the whole-extract check, the
+"""Deliveries (ipsdash.delivery.deliver): conversion of Danish CSV and Excel, the whole-extract check, the
 atomic swap, rollback, the log, a corpus of broken deliveries, random corruptions, and readers
 that query while deliveries land.
 
@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -25,8 +26,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipsdash import check, cli, data, deliver, kpis, source, texts
-from ipsdash.contract import TABLES
+from ipsdash import cli, texts
+from ipsdash.delivery import check, deliver
+from ipsdash.extract import data, source
+from ipsdash.extract.contract import TABLES
+from ipsdash.figures import kpis
 from tests.builders import base_tables, course, d, placement, table_arrow, write_extract
 
 
@@ -161,19 +165,26 @@ def _figures(ex: data.Extract) -> tuple:
     return courses, placements, int(referrals)
 
 
-@pytest.fixture
-def src(tmp_path) -> Path:
-    """The valid extract as Parquet files, ready to be delivered."""
-    return write_extract(tmp_path / "src", valid())
-
-
-@pytest.fixture
-def root(tmp_path, src) -> Path:
-    """A managed data directory holding `valid()` as its only version."""
-    target = tmp_path / "data"
-    outcome = deliver.deliver(sorted(src.glob("*.parquet")), target, user="test")
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory) -> Path:
+    """`valid()` written and delivered once per module; each test gets its own copy (`src`, `root`)."""
+    base = tmp_path_factory.mktemp("delivered")
+    files = write_extract(base / "src", valid())
+    outcome = deliver.deliver(sorted(files.glob("*.parquet")), base / "data", user="test")
     assert outcome.applied, [p.text() for p in outcome.problems]
-    return target
+    return base
+
+
+@pytest.fixture
+def src(tmp_path, delivered) -> Path:
+    """The valid extract as Parquet files, ready to be delivered."""
+    return shutil.copytree(delivered / "src", tmp_path / "src")
+
+
+@pytest.fixture
+def root(tmp_path, src, delivered) -> Path:
+    """A managed data directory holding `valid()` as its only version."""
+    return shutil.copytree(delivered / "data", tmp_path / "data")
 
 
 # --- Conversion -------------------------------------------------------------------------------
@@ -530,7 +541,7 @@ def _mixed_encodings(tmp: Path) -> list[Path]:
 
 
 CORPUS = {
-    # Every rule of the contract (ipsdash.check), reached through a delivery.
+    # Every rule of the contract (ipsdash.delivery.check), reached through a delivery.
     "missing_column": (lambda t: _csv(t, "participants.csv", "participants",
                                       columns=[c.name for c in TABLES["participants"].columns if c.name != "sex"]),
                        "missing_column", "participants.csv"),
@@ -794,7 +805,8 @@ def _script_delivering_in_the_middle_of_its_run():
 
     import streamlit as st
 
-    from ipsdash import deliver, ui
+    from ipsdash.app import ui
+    from ipsdash.delivery import deliver
 
     first = ui.extract().version
     files = os.environ.get("IPS_TEST_MIDRUN_FILES")
@@ -845,9 +857,9 @@ def test_the_app_shows_a_new_delivery_on_the_next_rerun_without_restart(tmp_path
 
 def prepared_version(location):
     """The name of the prepared copies of the extract at `location` (data version and record-key secret)."""
-    from ipsdash import privacy
+    from ipsdash.extract import record_keys
 
-    return f"{data.version(location)}-{privacy.secret_fingerprint(privacy.configured_secret())}"
+    return f"{data.version(location)}-{record_keys.secret_fingerprint(record_keys.configured_secret())}"
 
 
 # --- Who is late (deliver.freshness) ------------------------------------------------------------
@@ -905,7 +917,7 @@ def test_who_is_late_around_the_cut_off(tmp_path):
 
 
 def test_the_command_line_prepares_the_new_version_for_the_dashboard(tmp_path, root, monkeypatch, capsys):
-    from ipsdash import prepared
+    from ipsdash.extract import prepared
 
     monkeypatch.setenv("IPS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("IPS_PREPARE_MIN_COURSES", "1")

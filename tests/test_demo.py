@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ipsdash import demo
-from ipsdash.contract import TABLES
+from ipsdash.extract.contract import TABLES
 from tests.builders import ARROW_TYPE
 
 CPR_LIKE = re.compile(r"^\d{6}-?\d{4}$")

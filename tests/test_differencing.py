@@ -17,7 +17,9 @@ import re
 import pandas as pd
 import pytest
 
-from ipsdash import cli, data, funding, kpis, outcomes, privacy
+from ipsdash import cli
+from ipsdash.extract import data
+from ipsdash.figures import funding, kpis, outcomes, privacy
 from tests.builders import base_tables, write_extract
 
 THRESHOLD = 5

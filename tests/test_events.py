@@ -10,8 +10,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from ipsdash import access, charts, check, data, deliver, events, ui
-from ipsdash.kpis import Filters
+from ipsdash import access, charts
+from ipsdash.app import ui
+from ipsdash.delivery import check, deliver
+from ipsdash.extract import data
+from ipsdash.figures import events
+from ipsdash.figures.kpis import Filters
 from tests.apptest import app
 from tests.builders import base_tables, d, write_extract
 from tests.conftest import ROOT

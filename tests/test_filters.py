@@ -1,4 +1,4 @@
-"""ipsdash/filters.py: the period choices compare like with like (issue 17.3).
+"""ipsdash/figures/filters.py: the period choices compare like with like (issue 17.3).
 
 With data up to 3 December, "Seneste 12 måneder" used to be 1 January – 3 December (eleven
 months and three days) compared with the whole year before, so every flow seemed to fall.
@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from ipsdash import filters
+from ipsdash.figures import filters
 
 MID_DECEMBER = dt.date(2026, 12, 3)
 FIRST = dt.date(2019, 1, 7)

@@ -9,7 +9,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ipsdash import data, funding
+from ipsdash.extract import data
+from ipsdash.figures import funding
 from tests.builders import base_tables, course, d, placement, write_extract
 
 B = dt.date(2024, 3, 31)

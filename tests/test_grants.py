@@ -21,7 +21,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ipsdash import data, funding, grants
+from ipsdash.extract import data
+from ipsdash.figures import funding, grants
 from tests.builders import base_tables, d, write_extract
 
 B = dt.date(2024, 3, 31)

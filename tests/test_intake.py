@@ -1,4 +1,4 @@
-"""The intake and quality figures (ipsdash/intake.py) on hand-made rows, answers worked out by hand.
+"""The intake and quality figures (ipsdash/figures/intake.py) on hand-made rows, answers worked out by hand.
 
 Two municipalities: Vejle (630) delivers staffing, Odense (461) does not. Every course is named for
 the edge case it stands for; the expected figures list which courses count and why.
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipsdash import data, intake, kpis, privacy
+from ipsdash.extract import data
+from ipsdash.figures import intake, kpis, privacy
 from tests.builders import base_tables, course, d, write_extract
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))

@@ -9,7 +9,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ipsdash import data, kpis, privacy
+from ipsdash.extract import data
+from ipsdash.figures import kpis, privacy
 from tests.builders import base_tables, course, d, placement, write_extract
 
 Q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from ipsdash import browser, texts
+from ipsdash import texts
+from ipsdash.app import browser
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from ipsdash import filters, targets
+from ipsdash.figures import filters, targets
 from tests.apptest import app
 
 

@@ -1,4 +1,4 @@
-"""ipsdash/outcomes.py on hand-made courses, with the answers worked out by hand.
+"""ipsdash/figures/outcomes.py on hand-made courses, with the answers worked out by hand.
 
 The period is the first quarter of 2024, [2024-01-01, 2024-03-31], as in test_kpis.py.
 """
@@ -9,7 +9,8 @@ import itertools
 import numpy as np
 import pytest
 
-from ipsdash import data, kpis, outcomes, stats
+from ipsdash.extract import data
+from ipsdash.figures import kpis, outcomes, stats
 from tests.builders import base_tables, course, placement, write_extract
 
 Q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))

@@ -13,7 +13,9 @@ import sys
 import pandas as pd
 import pytest
 
-from ipsdash import catalog, data, fmt, grants
+from ipsdash import fmt
+from ipsdash.extract import data
+from ipsdash.figures import catalog, grants
 from tests.apptest import app, metrics
 from tests.conftest import ROOT
 
@@ -187,7 +189,9 @@ def test_report_buttons_offer_the_funders_report_for_the_chosen_grant():
 def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeypatch):
     import contextlib
 
-    from ipsdash import filters, report, ui
+    from ipsdash.app import ui
+    from ipsdash.figures import filters
+    from ipsdash.report import report
 
     buttons = {}
     warnings = []

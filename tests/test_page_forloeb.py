@@ -11,7 +11,9 @@ import sys
 
 import pytest
 
-from ipsdash import catalog, cohorts, data, filters, fmt, outcomes, texts
+from ipsdash import fmt, texts
+from ipsdash.extract import data
+from ipsdash.figures import catalog, cohorts, filters, outcomes
 from tests.apptest import app
 from tests.conftest import ROOT
 from tests.test_page_job import charts, values

@@ -10,7 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from ipsdash import catalog, data, filters, fmt, kpis, outcomes, texts, ui
+from ipsdash import fmt, texts
+from ipsdash.app import ui
+from ipsdash.extract import data
+from ipsdash.figures import catalog, filters, kpis, outcomes
 from tests.apptest import app, metrics
 from tests.conftest import ROOT
 

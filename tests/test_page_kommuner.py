@@ -6,7 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ipsdash import data, filters, kpis, outcomes, texts, ui
+from ipsdash import texts
+from ipsdash.app import ui
+from ipsdash.extract import data
+from ipsdash.figures import filters, kpis, outcomes
 from tests.apptest import app
 from tests.conftest import ROOT
 from tests.test_page_job import charts, cli, period, values

@@ -8,7 +8,10 @@ import shutil
 
 import pytest
 
-from ipsdash import catalog, data, filters, fmt, intake, texts, ui
+from ipsdash import fmt, texts
+from ipsdash.app import ui
+from ipsdash.extract import data
+from ipsdash.figures import catalog, filters, intake
 from tests.apptest import app
 from tests.conftest import ROOT
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ipsdash import data, deliver, fmt, source, texts
+from ipsdash import fmt, texts
+from ipsdash.delivery import deliver
+from ipsdash.extract import data, source
 from tests.apptest import app
 from tests.apptest import metrics as shown
 from tests.builders import write_extract

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ipsdash import catalog, contract, data, fmt, funding, grants, kpis, texts
+from ipsdash import fmt, texts
+from ipsdash.extract import contract, data
+from ipsdash.figures import catalog, funding, grants, kpis
 from tests.apptest import app, metrics
 from tests.conftest import ROOT
 

@@ -14,7 +14,8 @@ import re
 
 import pytest
 
-from ipsdash import outcomes, privacy, ui
+from ipsdash.app import ui
+from ipsdash.figures import outcomes, privacy
 from tests.apptest import app
 
 PAGES = ["pages/overblik.py", "pages/venteliste.py", "pages/job.py", "pages/bevillinger.py", "pages/kommuner.py",

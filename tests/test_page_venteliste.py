@@ -10,7 +10,10 @@ import shutil
 
 import pytest
 
-from ipsdash import catalog, cli, contract, data, filters, fmt, intake, kpis, texts, ui
+from ipsdash import cli, fmt, texts
+from ipsdash.app import ui
+from ipsdash.extract import contract, data
+from ipsdash.figures import catalog, filters, intake, kpis
 from tests.apptest import app, metrics
 from tests.conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""The prepared copies (ipsdash/prepared.py), the runs of placed days (queries/base/30_placed_spans.sql)
+"""The prepared copies (ipsdash/extract/prepared.py), the runs of placed days (queries/base/30_placed_spans.sql)
 and the period index (queries/base/40_period_index.sql) that make kpis.sql fast, on hand-made rows
 with the answers worked out by hand; and prepared extracts giving the very figures unprepared ones do.
 """
@@ -11,7 +11,8 @@ import os
 import pandas as pd
 import pytest
 
-from ipsdash import data, kpis, prepared
+from ipsdash.extract import data, prepared
+from ipsdash.figures import kpis
 from tests.builders import base_tables, course, d, placement, write_extract
 from tests.test_differencing import random_extract
 
@@ -192,7 +193,7 @@ def test_small_extracts_are_not_prepared(tmp_path, monkeypatch):
 
 
 def test_the_contract_check_of_a_prepared_version_is_kept_beside_its_copies(tmp_path, cache, monkeypatch):
-    from ipsdash import check, deliver
+    from ipsdash.delivery import check, deliver
 
     ex = data.open_extract(str(write_extract(tmp_path / "x", base_tables())))
     first = deliver.check_current(ex)

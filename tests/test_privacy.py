@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from cell_key_perturbation.create_perturbed_table import create_perturbed_table
 
-from ipsdash import data, privacy
+from ipsdash.extract import data, record_keys
+from ipsdash.figures import privacy
 
 RULE = privacy.Rule(
     counts=("n", "k"),
@@ -99,7 +100,7 @@ def test_rates_are_worked_out_from_published_counts_to_whole_percent():
 
 def test_record_key_is_the_first_byte_of_hmac_sha256():
     con = duckdb.connect()
-    ipad, opad = privacy.hmac_pads("s3cret")
+    ipad, opad = record_keys.hmac_pads("s3cret")
     con.execute("create table record_key_secret as select $i::blob as ipad, $o::blob as opad", {"i": ipad, "o": opad})
     ids = ["p1", "P000123", "æøå-7"]
     con.execute("create table participants as select unnest($ids) as participant_id", {"ids": ids})
@@ -109,11 +110,11 @@ def test_record_key_is_the_first_byte_of_hmac_sha256():
 
 
 def test_real_data_without_a_secret_is_refused(monkeypatch, tmp_path):
-    monkeypatch.delenv(privacy.SECRET_VARIABLE, raising=False)
+    monkeypatch.delenv(record_keys.SECRET_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml
-    with pytest.raises(privacy.MissingSecretError, match=privacy.SECRET_VARIABLE):
-        privacy.record_key_secret("/srv/ips", demo=False)
-    assert privacy.record_key_secret("data", demo=True) == privacy.DEMO_SECRET
+    with pytest.raises(record_keys.MissingSecretError, match=record_keys.SECRET_VARIABLE):
+        record_keys.record_key_secret("/srv/ips", demo=False)
+    assert record_keys.record_key_secret("data", demo=True) == record_keys.DEMO_SECRET
 
 
 @pytest.mark.parametrize("seed", range(5))

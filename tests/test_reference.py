@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipsdash import cli, data, kpis
+from ipsdash import cli
+from ipsdash.extract import data
+from ipsdash.figures import kpis
 from tests import reference
 from tests.test_differencing import CODES, random_extract
 

@@ -26,7 +26,9 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ipsdash import access, check, cli, data, deliver, demo, export, fmt, prepared, source, texts
+from ipsdash import access, cli, demo, export, fmt, texts
+from ipsdash.delivery import check, deliver
+from ipsdash.extract import data, prepared, source
 from tests.builders import base_tables, write_extract
 from tests.conftest import ROOT
 
@@ -175,7 +177,7 @@ def test_a_text_cell_in_a_csv_export_cannot_start_a_formula():
 
 
 def test_the_funders_excel_report_writes_names_as_text(tmp_path):
-    from ipsdash import report
+    from ipsdash.report import report
 
     tables = base_tables()
     tables["municipalities"][0]["name"] = FORMULA

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ipsdash import data, summary
+from ipsdash.extract import data
+from ipsdash.figures import summary
 from tests.builders import base_tables, course, write_extract
 
 

@@ -1,10 +1,11 @@
-"""Agreed targets (ipsdash/targets.py): the file, its mistakes by line, the status, and the pages."""
+"""Agreed targets (ipsdash/figures/targets.py): the file, its mistakes by line, the status, and the pages."""
 
 from __future__ import annotations
 
 import pytest
 
-from ipsdash import targets, texts
+from ipsdash import texts
+from ipsdash.figures import targets
 from tests.apptest import app
 from tests.conftest import ROOT
 

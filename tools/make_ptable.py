@@ -1,4 +1,4 @@
-"""Write ipsdash/ptable.csv, the perturbation table of the cell key method (README, "Small numbers").
+"""Write ipsdash/figures/ptable.csv, the perturbation table of the cell key method (README, "Small numbers").
 
 Format of the ONS `cell-key-perturbation` package: columns pcv (the true count, 1-750; larger
 counts read row ((count - 1) mod 250) + 501), ckey (the cell key, 0-255) and pvalue (the noise).
@@ -32,7 +32,7 @@ NOISE = (-2, -1, 0, 1, 2)
 WIDE = (16, 64, 96, 64, 16)  # pcv >= 7
 SIX = (0, 112, 48, 80, 16)  # pcv 6: never below 5
 NONE = (0, 0, 256, 0, 0)  # pcv 1-5
-OUT = Path(__file__).resolve().parent.parent / "ipsdash" / "ptable.csv"
+OUT = Path(__file__).resolve().parent.parent / "ipsdash" / "figures" / "ptable.csv"
 
 
 def row(pcv: int) -> tuple[int, ...]:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `ipsdash` importable
 
 from playwright.sync_api import Error as PlaywrightError
 
-from ipsdash import browser
+from ipsdash.app import browser
 
 
 def file_name(url_path: str) -> str:

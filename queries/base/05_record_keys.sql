@@ -1,7 +1,7 @@
--- View record_keys: each course's record key (README, "Small numbers"; ipsdash/privacy.py), a whole
+-- View record_keys: each course's record key (README, "Small numbers"; ipsdash/figures/privacy.py), a whole
 -- number 0-255: the first byte of HMAC-SHA256(installation secret, participant_id), RFC 2104 with
 -- the secret's padded inner and outer keys from the one-row table record_key_secret (made by
--- ipsdash/data.py from the configured secret; never a literal in SQL text).
+-- ipsdash/extract/data.py from the configured secret; never a literal in SQL text).
 -- A count's cell key is the sum of its courses' record keys modulo 256.
 create or replace view record_keys as
 select

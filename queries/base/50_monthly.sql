@@ -1,7 +1,7 @@
 -- The monthly cube: every course figure per month and group, so that a question about whole months
 -- reads a table whose size depends on the groups and months, not on the number of courses
 -- (queries/kpis_monthly.sql; README, "Performance"). Built from courses and counting_placements,
--- so it holds the same definitions; ipsdash/data.py keeps it as tables (prepared.py as Parquet).
+-- so it holds the same definitions; ipsdash/extract/data.py keeps it as tables (prepared.py as Parquet).
 --
 -- A month is numbered year * 12 + month - 1. A group is the four columns a question filters by
 -- (municipality, grant, target group, variant), and `breakdown` says which of the two columns a
@@ -16,7 +16,7 @@ create or replace macro month_number(d) as year(d) * 12 + month(d) - 1;
 -- The days and months the data lie in. first_day and last_day: the first referral and the newest
 -- day of any course or counting placement; kpis_monthly.sql answers a period from the cube only
 -- when no such day lies in the part of its first or last month outside the period
--- (ipsdash/kpis.py, `_in_whole_months`). The cube's months run from first_month to last_month:
+-- (ipsdash/figures/kpis.py, `_in_whole_months`). The cube's months run from first_month to last_month:
 -- the newest month of the data or of its postings (the extract's date may be a posting's), at
 -- most a year past the courses.
 create or replace view monthly_span as
@@ -320,7 +320,7 @@ group by grouping sets (
 -- (the others null): 'all' (municipality, grant, target group and variant), 'municipality',
 -- 'target_group' or 'variant' (these two for the breakdown 'none' only) or 'region' (none of
 -- them). A question reads the level with the fewest rows that holds its filters and its grouping
--- (ipsdash/kpis.py, `_level`): the whole region reads a quarter of the rows of its
+-- (ipsdash/figures/kpis.py, `_level`): the whole region reads a quarter of the rows of its
 -- municipalities' counts at 1M, and a tenth of those of every group.
 --
 -- monthly_group_days holds the levels 'all' and 'municipality', counted from the courses;

@@ -1,8 +1,8 @@
 -- How current the extract is: one row per municipality in the extract, with its IPS start,
 -- its first and newest referral, its newest posting and its number of courses (a person count:
 -- shown only through the small-number rule). The dashboard's "today" is the newest of these dates
--- (ipsdash/catalog.py, `span`). Every page asks it: a prepared extract keeps it as a copy
--- (ipsdash/prepared.py) instead of reading every course again.
+-- (ipsdash/figures/catalog.py, `span`). Every page asks it: a prepared extract keeps it as a copy
+-- (ipsdash/extract/prepared.py) instead of reading every course again.
 create or replace view extract_dates as
 with
 

@@ -1,0 +1,1 @@
+"""The funder report and the slides: figures gathered, then laid out."""

@@ -1,0 +1,110 @@
+"""The code's shape holds (README, "Map of the code"): five layers whose imports point one way, no
+import cycle, Streamlit only in the app layer, no module too long to read."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "ipsdash"
+# What each layer may import from the others (besides itself and the top-level modules named in TOP).
+MAY_USE = {
+    "extract": set(),
+    "figures": {"extract"},
+    "delivery": {"extract", "figures"},
+    "report": {"extract", "figures"},
+    "app": {"extract", "figures", "delivery", "report"},
+}
+# Top-level modules below every layer (words, formats, colours, plain charts, downloads) and above them
+# all (the command line, the demo generator, roles).
+WORDS = {"fmt", "texts", "theme", "charts", "export"}
+# The roles file (who sees what), above the figures: the app's login turns it into a scope.
+ROLES = {"access"}
+MAX_LINES = 700
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imports(path: Path) -> set[str]:
+    """The ipsdash modules a file imports, anywhere in it (inside functions too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def graph() -> dict[str, set[str]]:
+    """Module -> the ipsdash modules it imports (a package's name stands for its __init__)."""
+    return {name: {m for m in imports(path) if m in MODULES and m != name} for name, path in MODULES.items()}
+
+
+def layer(module: str) -> str:
+    """The layer a module belongs to ("figures"), or "top:<name>" for a top-level module."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in MAY_USE else "top:" + parts[-1]
+
+
+def test_layers_import_one_way():
+    wrong = []
+    for module, used in graph().items():
+        mine = layer(module)
+        for other in used:
+            theirs = layer(other)
+            if theirs == mine or theirs == "top:ipsdash":
+                continue
+            if mine in MAY_USE:
+                allowed = theirs in MAY_USE[mine] or theirs.removeprefix("top:") in WORDS | (ROLES if mine == "app" else set())
+            elif mine.removeprefix("top:") in WORDS:
+                allowed = theirs.removeprefix("top:") in WORDS
+            else:  # cli, demo, access, __main__: on top of everything
+                allowed = True
+            if not allowed:
+                wrong.append(f"{module} -> {other}")
+    assert not wrong, wrong
+
+
+def test_no_import_cycle():
+    edges = graph()
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node, trail):
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]) if nxt in trail else f"{node} -> {nxt}")
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, cycles
+
+
+def test_only_the_app_layer_imports_streamlit():
+    outside = [name for name, path in MODULES.items()
+               if layer(name) != "app" and any(m == "streamlit" or m.startswith("streamlit.") for m in imports(path))]
+    assert not outside, outside
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_is_too_long(name):
+    assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES, name
+
+
+def test_layers_are_named_as_the_folders():
+    assert layer("ipsdash.figures.kpis") == layer("ipsdash.figures") == "figures"
+    assert layer("ipsdash.cli") == "top:cli" and layer("ipsdash") == "top:ipsdash"
+    assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} == set(MAY_USE)
