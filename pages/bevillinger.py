@@ -30,13 +30,17 @@ def card(container, key: str, value: str, caption: str | None = None, label: str
 
 
 def money_cards(row, outlook, budget_label: str) -> None:
-    """Budget, spent, left and when it runs out: one row, amounts in mio. kr. or t. kr."""
-    cards = st.columns(4)
-    card(cards[0], "budget_dkk", fmt.dkk_short(row["budget_dkk"]), label=budget_label)
-    card(cards[1], "spent_dkk", fmt.dkk_short(row["spent_dkk"]), f"{fmt.percent(row['use'])} af budgettet")
-    card(cards[2], "remaining_dkk", fmt.dkk_short(outlook.remaining_dkk))
-    card(cards[3], "projected_depletion", fmt.date_medium(row["projected_depletion"]),
-         f"Slutdato {fmt.date_medium(outlook.end)}")
+    """Budget, spent and left in mio. kr. (the unit in the title, so the figure fits a card on a projector)."""
+    def mio(value) -> str:
+        return fmt.number(value / 1_000_000, 1) if not fmt.is_missing(value) else fmt.MISSING
+
+    cards = st.columns(3)
+    card(cards[0], "budget_dkk", mio(row["budget_dkk"]), label=f"{budget_label} (mio. kr.)")
+    card(cards[1], "spent_dkk", mio(row["spent_dkk"]), f"{fmt.percent(row['use'])} af budgettet",
+         label="Forbrugt (mio. kr.)")
+    card(cards[2], "remaining_dkk", mio(outlook.remaining_dkk),
+         f"Opbrugt {fmt.date_medium(row['projected_depletion'])} · slutdato {fmt.date_medium(outlook.end)}",
+         label="Tilbage (mio. kr.)")
 
 
 def show_grant(grant_id: str) -> None:

@@ -72,7 +72,7 @@ def test_every_page_reads_right_on_a_projector(screen, path, title):
 
 
 def test_a_chosen_municipality_is_in_the_title_and_compared_with_the_region(screen):
-    tab, width, height = screen
+    tab, _, _ = screen
     tab.open("/?kommune=Nordfyns")
     tab.assert_healthy("Overblik, Nordfyns")
     assert tab.page.locator("h1").first.inner_text().strip() == "Overblik – Nordfyns"
@@ -80,7 +80,7 @@ def test_a_chosen_municipality_is_in_the_title_and_compared_with_the_region(scre
 
 
 def test_the_municipality_list_has_no_english_select_all(screen):
-    tab, width, height = screen
+    tab, _, _ = screen
     tab.open("/")
     tab.page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Kommuner").click()
     tab.page.get_by_role("option").first.wait_for()
