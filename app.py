@@ -16,6 +16,7 @@ PAGES = [
     st.Page("pages/overblik.py", title="Overblik", url_path="overblik", visibility="hidden"),
     st.Page("pages/venteliste.py", title="Indskrivning og venteliste", icon=":material/group_add:", url_path="venteliste"),
     st.Page("pages/job.py", title="Job og uddannelse", icon=":material/work:", url_path="job"),
+    st.Page("pages/forloeb.py", title="Forløb over tid", icon=":material/timeline:", url_path="forloeb"),
     st.Page("pages/bevillinger.py", title="Bevillinger", icon=":material/payments:", url_path="bevillinger"),
     st.Page("pages/kommuner.py", title="Kommuner", icon=":material/map:", url_path="kommuner"),
     st.Page("pages/kvalitet.py", title="Kvalitet", icon=":material/verified:", url_path="kvalitet"),
@@ -69,7 +70,10 @@ with st.sidebar:
         )
         start, end = (picked if len(picked) == 2 else (picked[0], picked[0])) if picked else quick[filters.LAST_12_MONTHS]
         start, end = filters.whole_months(start, end, as_of)
-        st.caption(f"Perioden tæller hele måneder: {fmt.period(start, end)}.")
+        if filters.is_partial(end, as_of):
+            st.caption(f"Perioden er {fmt.period(start, end)}; måneden er {filters.PARTIAL}.")
+        else:
+            st.caption(f"Perioden tæller hele måneder: {fmt.period(start, end)}.")
     elif choice == filters.GRANT_PERIOD:
         if grant is None:
             st.caption("Vælg en bevilling for at se dens periode.")
@@ -115,5 +119,6 @@ st.session_state["selection"] = filters.Selection(
         variant=variant,
     ),
     period_label=choice,
+    partial=filters.is_partial(end, as_of),
 )
 page.run()

@@ -29,6 +29,7 @@ to a role:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -131,6 +132,9 @@ class Roles:
     rules: tuple[Rule, ...] = ()
     group_claims: tuple[str, ...] = ("roles", "groups")
     email_claims: tuple[str, ...] = ("email",)
+    # Providers ([auth.<name>], or "default" for [auth] itself) whose email claims are verified
+    # though their tokens carry no email_verified claim.
+    verified_email_providers: tuple[str, ...] = ()
     contact: str = ""
     path: str = ""
 
@@ -186,7 +190,7 @@ def parse_roles(text: str, path: str = "roles.toml") -> Roles:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RolesError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(doc) - {"access", "group_claims", "email_claims", "contact"}
+    unknown = set(doc) - {"access", "group_claims", "email_claims", "verified_email_providers", "contact"}
     if unknown:
         raise RolesError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     entries = doc.get("access", [])
@@ -200,6 +204,7 @@ def parse_roles(text: str, path: str = "roles.toml") -> Roles:
         rules=rules,
         group_claims=_texts(doc.get("group_claims", list(Roles.group_claims)), path, "group_claims"),
         email_claims=_texts(doc.get("email_claims", list(Roles.email_claims)), path, "email_claims"),
+        verified_email_providers=_texts(doc.get("verified_email_providers", []), path, "verified_email_providers"),
         contact=contact,
         path=path,
     )
@@ -215,6 +220,47 @@ def load_roles(path: str | os.PathLike | None = None) -> Roles:
     return parse_roles(text, str(path))
 
 
+# --- The login setup ---------------------------------------------------------------------------
+
+# Streamlit signs its login cookie with [auth] cookie_secret: whoever knows the secret can write a
+# cookie claiming any roles. So a secret that is public (the committed example's), short or made
+# of one repeated character is refused at start, as is a client secret left as the example's text.
+MIN_COOKIE_SECRET = 32
+EXAMPLE_SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.example.toml"
+HOW_TO_MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+@functools.cache
+def _example_texts() -> frozenset[str]:
+    """The values the committed example gives cookie_secret and client_secret (public text)."""
+    try:
+        example = tomllib.loads(EXAMPLE_SECRETS.read_text(encoding="utf-8")).get("auth", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return frozenset()
+    sections = [example, *(v for v in example.values() if isinstance(v, Mapping))]
+    return frozenset(str(s[k]) for s in sections for k in ("cookie_secret", "client_secret") if k in s)
+
+
+def login_setup_problems(auth: Mapping) -> list[str]:
+    """Why the `[auth]` section of .streamlit/secrets.toml cannot be used; empty when it can."""
+    examples = _example_texts()
+    problems = []
+    cookie = auth.get("cookie_secret")
+    if not isinstance(cookie, str) or not cookie:
+        problems.append("[auth] cookie_secret mangler.")
+    elif cookie in examples:
+        problems.append("[auth] cookie_secret er eksemplets tekst fra secrets.example.toml, som alle kan læse.")
+    elif len(cookie) < MIN_COOKIE_SECRET:
+        problems.append(f"[auth] cookie_secret er kortere end {MIN_COOKIE_SECRET} tegn.")
+    elif len(set(cookie)) == 1:
+        problems.append("[auth] cookie_secret består af ét tegn gentaget.")
+    sections = {"[auth]": auth, **{f"[auth.{k}]": v for k, v in auth.items() if isinstance(v, Mapping)}}
+    for name, section in sections.items():
+        if section.get("client_secret") in examples:
+            problems.append(f"{name} client_secret er eksemplets tekst fra secrets.example.toml.")
+    return problems
+
+
 # --- Who the user is ----------------------------------------------------------------------------
 
 
@@ -227,8 +273,16 @@ def _values(claim) -> Iterable[str]:
 
 
 def user_emails(user: Mapping, roles: Roles) -> set[str]:
-    """The user's email addresses, lower case; none when the provider says they are not verified."""
-    if user.get("email_verified") is False or str(user.get("email_verified")).lower() == "false":
+    """The user's email addresses, lower case; none unless they are verified.
+
+    Verified: the ID token says `email_verified` is true (the boolean, or the text "true" some
+    providers send), or the login came through a provider the roles file names in
+    `verified_email_providers` (one that lets no user choose an unverified address). Missing,
+    "no" or 0 is not verified: anyone may sign up with any address at some providers.
+    """
+    claim = user.get("email_verified")
+    verified = claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
+    if not verified and user.get("provider") not in roles.verified_email_providers:
         return set()
     return {v.strip().lower() for c in roles.email_claims for v in _values(user.get(c)) if v.strip()}
 

@@ -30,11 +30,10 @@ def _as_date(value) -> dt.date | None:
 
 def span(extract: data.Extract) -> tuple[dt.date, dt.date]:
     """(first referral, the extract's date): the newest course date or posting, never after today."""
-    dates = data.run(extract, "extract_dates")
     today = dt.date.today()
-    newest = [_as_date(v) for v in (dates["newest_course_date"].max(), dates["newest_posting"].max())]
-    as_of = min(max((d for d in newest if d), default=today), today)
-    first = _as_date(dates["first_referral"].min()) or as_of
+    row = data.run(extract, "extract_date", {"today": today}).iloc[0]
+    as_of = _as_date(row["as_of"]) or today
+    first = _as_date(row["first_referral"]) or as_of
     return first, as_of
 
 

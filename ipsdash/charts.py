@@ -897,3 +897,101 @@ def subplot_band(fig: go.Figure, row: int, col: int, along: str, start, end, **s
     else:
         place = {"xref": x, "x0": start, "x1": end, "yref": f"{y} domain", "y0": 0, "y1": 1}
     return {"type": "rect", **place, "line": {"width": 0}, **style}
+
+
+# --- Cohort outcomes (pages/forloeb.py; ipsdash/cohorts.py) ------------------------------------
+
+
+def _trial_lines(fig: go.Figure, references, source_name: str) -> None:
+    """The trial's reference rates as labelled lines in the right margin, named after their source."""
+    for ref in sorted(references, key=lambda r: r.value):
+        fig.add_hline(y=ref.value, line={"color": theme.ACCENT, "width": 1.2, "dash": "dash"})
+        fig.add_annotation(
+            x=1, xref="paper", xanchor="left", xshift=6, y=ref.value, yref="y", yanchor="middle",
+            text=ref.label, font={"color": theme.ACCENT, "size": 12}, showarrow=False,
+        )
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=source_name,
+                             line={"color": theme.ACCENT, "width": 1.5, "dash": "dash"}))
+
+
+def cohort_rates(df: pd.DataFrame, references=(), source_name: str = "", height: int = 420) -> go.Figure:
+    """The share placed within N months per enrollment quarter, a line per N with its 95 % interval.
+
+    `df` is cohorts.long_rates of a protected quarterly table. A cohort not yet followed N months,
+    and one hidden by the small-number rule, is no point (a gap, never a dip to zero).
+    """
+    fig = _base(None, height)
+    quarters = sorted(df["cohort_start"].unique())
+    x_of = {q: fmt.quarter_label(q) for q in quarters}
+    for i, (n, part) in enumerate(df.groupby("months", sort=True)):
+        colour = theme.SERIES[i % len(theme.SERIES)]
+        y = pd.to_numeric(part["rate"], errors="coerce")
+        low = pd.to_numeric(part["rate_low"], errors="coerce")
+        high = pd.to_numeric(part["rate_high"], errors="coerce")
+        fig.add_trace(
+            go.Scatter(
+                x=[x_of[q] for q in part["cohort_start"]],
+                y=y,
+                mode="lines+markers",
+                name=f"Inden for {n} mdr.",
+                line={"color": colour, "width": 2.2},
+                marker={"size": 7, "color": colour},
+                error_y={"type": "data", "symmetric": False, "array": high - y, "arrayminus": y - low,
+                         "color": colour, "thickness": 1, "width": 3},
+                text=[f"{fmt.percent(v)} {fmt.interval(lo, hi)}" if pd.notna(v) else "" for v, lo, hi in
+                      zip(y, low, high)],
+                hovertemplate="%{text}<extra>" + f"inden for {n} mdr." + "</extra>",
+            )
+        )
+    _trial_lines(fig, references, source_name)
+    theme.percent_axis(fig, top=1.0, step=0.2)
+    fig.update_layout(
+        margin={"r": 230 if references else 8},
+        hovermode="x unified",
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": [x_of[q] for q in quarters]},
+    )
+    return fig
+
+
+def cohort_curves(df: pd.DataFrame, references=(), source_name: str = "", trial_months: int = 18,
+                  height: int = 420) -> go.Figure:
+    """Time to the first job or education: the cumulative share placed by months since enrollment,
+    a line per year cohort. A line stops where its cohort has not been followed longer.
+
+    `df` is cohorts.curve (protected). The trial's rates are marked at `trial_months`.
+    """
+    fig = _base(None, height)
+    for i, (start, part) in enumerate(df.groupby("cohort_start", sort=True)):
+        colour = theme.SERIES[i % len(theme.SERIES)]
+        shown = part[part["followed"].astype(bool)]
+        y = pd.to_numeric(shown["rate"], errors="coerce")
+        fig.add_trace(
+            go.Scatter(
+                x=shown["months"],
+                y=y,
+                mode="lines",
+                name=f"Startet i {pd.Timestamp(start).year}",
+                line={"color": colour, "width": 2.2, "shape": "hv"},
+                text=[fmt.percent(v) if pd.notna(v) else "skjult (små tal)" for v in y],
+                hovertemplate="%{x} mdr.: %{text}<extra>" + f"startet i {pd.Timestamp(start).year}" + "</extra>",
+            )
+        )
+    for ref in references:
+        fig.add_trace(
+            go.Scatter(
+                x=[trial_months], y=[ref.value], mode="markers+text", showlegend=False,
+                marker={"symbol": "diamond", "size": 10, "color": theme.ACCENT},
+                text=[ref.label], textposition="middle left", textfont={"color": theme.ACCENT, "size": 12},
+                hovertemplate=f"{ref.label}<extra>{source_name}</extra>",
+            )
+        )
+    if references:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=source_name,
+                                 marker={"symbol": "diamond", "size": 10, "color": theme.ACCENT}))
+    theme.percent_axis(fig, top=1.0, step=0.2)
+    fig.update_layout(
+        hovermode="closest",
+        xaxis={"title": {"text": "Måneder efter opstart"}, "dtick": 3, "range": [0, df["months"].max() + 0.5]
+               if not df.empty else None},
+    )
+    return fig

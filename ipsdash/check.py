@@ -456,6 +456,27 @@ def _allowed_values(con, state: _Loaded) -> list[Problem]:
     return problems
 
 
+# A text beginning with one of these is a formula to a spreadsheet (a name `=HYPERLINK(...)` in
+# an export would be a live link); the exports make such cells inert, and the check refuses them.
+FORMULA_START = ("=", "+", "@")
+
+
+def _formula_start(con, state: _Loaded) -> list[Problem]:
+    """Free texts (names, titles, ids) must not begin as a spreadsheet formula."""
+    problems = []
+    for column in state.spec.columns:
+        if column.kind != "text" or column.allowed or not state.has(column.name):
+            continue
+        problems += _offenders(
+            con, state, f"{_from(state)} where list_contains($starts, left(ltrim(t.{_q(column.name)}), 1))",
+            {"starts": list(FORMULA_START)},
+            rule="formula_start", column=column.name,
+            message=f"{column.name} må ikke begynde med =, + eller @: et regneark læser en sådan tekst som en "
+            f"formel. {_FIX}",
+        )  # fmt: skip
+    return problems
+
+
 def _unique(con, state: _Loaded) -> list[Problem]:
     key = state.spec.key
     if not key or not state.has(*key):
@@ -619,6 +640,7 @@ def check_extract(location: str) -> list[Problem]:
                 problems += _not_null(con, state)
                 problems += _finite(con, state)
                 problems += _allowed_values(con, state)
+                problems += _formula_start(con, state)
                 problems += _unique(con, state)
         for rule in (_references, _date_orders, _exit_reason, _ranges, _first_of_month, _budget_sum, _cpr_like):
             problems += rule(con, states)

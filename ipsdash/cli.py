@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import data, funding, kpis, source
+from ipsdash import catalog, data, export, fmt, funding, grants, kpis, source
 
 
 class UserError(Exception):
@@ -57,31 +57,57 @@ def _json_value(value):
     if hasattr(value, "item"):  # numpy scalars
         return _json_value(value.item())
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return value
+        return int(value)  # codes and counts (a column with a gap arrives as floats): 410, not 410.0
     return value
 
 
 def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts: NaN and NA become None, dates ISO text."""
-    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    """Rows as JSON-ready dicts: NaN and NA become None, dates ISO text, whole numbers whole,
+    money (`*_dkk`) to the øre."""
+    money = [k for k in df.columns if str(k).endswith("_dkk")]
+
+    def value(key, v):
+        v = _json_value(v)
+        return _json_value(round(v, 2)) if key in money and isinstance(v, float) else v
+
+    return [{k: value(k, v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
-def emit(df: pd.DataFrame, fmt: str, out=None) -> None:
+def _readable(key: str, value) -> str:
+    """A value as a person reads it in `--format table`: rates in per cent, money in kroner with
+    thousands separators, codes as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    kind = export._kind(key, pd.Series(dtype=object))
+    if kind == "share":
+        return fmt.percent(value, 1)
+    if kind == "dkk":
+        return fmt.dkk(value)
+    if key.endswith("_code"):
+        return str(value)
+    return fmt.number(value, 0 if isinstance(value, int) else 1)
+
+
+def emit(df: pd.DataFrame, format: str, out=None) -> None:
     out = out or sys.stdout
     rows = records(df)
-    if fmt == "json":
+    if format == "json":
         json.dump(rows, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    elif fmt == "csv":
-        pd.DataFrame(rows, columns=df.columns).to_csv(out, index=False, lineterminator="\n")
+    elif format == "csv":
+        pd.DataFrame(rows, columns=df.columns, dtype=object).to_csv(out, index=False, lineterminator="\n")
     else:
-        table = pd.DataFrame(rows, columns=df.columns).astype(object).where(lambda x: x.notna(), "")
+        table = pd.DataFrame([{k: _readable(k, v) for k, v in row.items()} for row in rows], columns=df.columns)
         out.write(table.to_string(index=False) + "\n")
 
 
 def _open(data_dir: str | None) -> data.Extract:
     try:
         return data.open_extract(data_dir)
+    except data.MissingFolderError as exc:
+        raise UserError(str(exc)) from None
     except data.MissingTableError as exc:
         raise UserError(f"{exc}. Kør `python -m ipsdash check --data-dir {exc.location}` for detaljer.") from None
     except duckdb.Error:
@@ -103,6 +129,14 @@ def _known(extract: data.Extract, municipalities, grants) -> None:
         raise UserError(f"ukendt bevilling: {', '.join(unknown)} (udtrækket kender {', '.join(sorted(ids))})")
 
 
+def _within_data(extract: data.Extract, first: dt.date, what: str = "perioden begynder") -> None:
+    """Refuse a question that begins after the extract's data, as `report` does: its answer would
+    show the last known stock as if it held then."""
+    as_of = catalog.span(extract)[1]
+    if first > as_of:
+        raise UserError(f"{what} efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
+
+
 def cmd_demo(args) -> int:
     from ipsdash import demo
 
@@ -117,13 +151,17 @@ def cmd_check(args) -> int:
     from ipsdash import check
 
     location = source.data_dir(args.data_dir)
+    try:
+        data.require_folder(location)
+    except data.MissingFolderError as exc:
+        raise UserError(str(exc)) from None
     problems = check.check_extract(location)
     if not problems:
         print(f"Udtrækket i {location} overholder kontrakten.")
         return 0
     for problem in problems:
-        print(problem.text())
-    print(f"\n{len(problems)} brud på kontrakten i {location}; udtrækket afvises.")
+        print(problem.text(), file=sys.stderr)
+    print(f"\n{len(problems)} brud på kontrakten i {location}; udtrækket afvises.", file=sys.stderr)
     return 1
 
 
@@ -132,6 +170,7 @@ def cmd_kpis(args) -> int:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
     extract = _open(args.data_dir)
     _known(extract, args.municipality, args.grant)
+    _within_data(extract, args.from_)
     filters = kpis.Filters(
         municipalities=tuple(args.municipality),
         grants=tuple(args.grant),
@@ -143,10 +182,44 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def _within(text: str) -> tuple[int, ...]:
+    from ipsdash import cohorts
+
+    try:
+        return cohorts.parse_within(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_cohorts(args) -> int:
+    from ipsdash import cohorts
+
+    if args.to < args.from_:
+        raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
+    extract = _open(args.data_dir)
+    _known(extract, args.municipality, args.grant)
+    filters = kpis.Filters(
+        municipalities=tuple(args.municipality),
+        grants=tuple(args.grant),
+        target_group=args.target_group,
+        variant=args.variant,
+    )
+    table = cohorts.cohort_table(
+        extract, args.from_, args.to, args.grain, args.within, args.by, filters, min_count=args.min_count
+    )
+    emit(table[["cohort_start", *kpis.GROUP_KEYS[args.by], *cohorts.columns(args.within)]], args.format)
+    return 0
+
+
 def cmd_funding(args) -> int:
     extract = _open(args.data_dir)
     _known(extract, [], args.grant)
+    _within_data(extract, args.on, f"dagen ({args.on}) er")
     table = funding.funding_table(extract, args.on, by=args.by, grants=tuple(args.grant), min_count=args.min_count)
+    if args.by == "municipality":  # named, like kpis --by municipality; the row without a code is central spending
+        names = catalog.municipality_names(extract)
+        table.insert(2, "municipality", [grants.CENTRAL if pd.isna(c) else names.get(int(c), str(c))
+                                         for c in table["municipality_code"]])
     emit(table, args.format)
     return 0
 
@@ -159,10 +232,14 @@ def cmd_deliver(args) -> int:
         outcome = deliver.deliver(args.files, args.data_dir, dry_run=args.dry_run)
     except deliver.DeliveryError as exc:
         raise UserError(str(exc)) from None
-    for line in outcome.lines():
+    lines = outcome.lines()
+    told = len(lines) - len(outcome.problems)  # the problems come last, and go to stderr
+    for line in lines[:told]:
         print(line)
+    for line in lines[told:]:
+        print(line, file=sys.stderr)
     if not outcome.accepted:
-        print(f"\nLeverancen er afvist ({len(outcome.problems)} fejl); data i {root} er uændrede.")
+        print(f"\nLeverancen er afvist ({len(outcome.problems)} fejl); data i {root} er uændrede.", file=sys.stderr)
         return 1
     if not outcome.applied:
         print(f"\nPrøvekørsel: leverancen overholder kontrakten, men er ikke lagt ind i {root}.")
@@ -187,8 +264,8 @@ def cmd_rollback(args) -> int:
         raise UserError(str(exc)) from None
     if not outcome.accepted:
         for problem in outcome.problems:
-            print(problem.text())
-        print(f"\nDen forrige version overholder ikke kontrakten; data i {root} er uændrede.")
+            print(problem.text(), file=sys.stderr)
+        print(f"\nDen forrige version overholder ikke kontrakten; data i {root} er uændrede.", file=sys.stderr)
         return 1
     print(f"Version {outcome.version} er igen i brug i {root} (i stedet for {outcome.previous}, som er gemt).")
     _prepare(root)
@@ -281,6 +358,21 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--variant", choices=("IPS", "IPS+"))
     output(sp)
     sp.set_defaults(func=cmd_kpis)
+
+    sp = sub.add_parser("cohorts", help="forløb efter startkvartal: andel i job eller uddannelse inden for N måneder")
+    sp.add_argument("--from", dest="from_", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--to", required=True, type=_date, metavar="DATO")
+    sp.add_argument("--grain", choices=("quarter", "year"), default="quarter")
+    sp.add_argument("--within", type=_within, default=(6, 12, 18), metavar="MÅNEDER",
+                    help="måneder efter start, adskilt af komma (standard 6,12,18)")
+    data_dir(sp)
+    sp.add_argument("--by", choices=("none", "municipality", "grant", "target_group", "variant"), default="none")
+    sp.add_argument("--municipality", type=_code, action="append", default=[], metavar="KODE")
+    sp.add_argument("--grant", action="append", default=[], metavar="ID")
+    sp.add_argument("--target-group", choices=("psykiatri", "misbrug"))
+    sp.add_argument("--variant", choices=("IPS", "IPS+"))
+    output(sp)
+    sp.set_defaults(func=cmd_cohorts)
 
     sp = sub.add_parser("funding", help="bevillingernes forbrug på en dag")
     sp.add_argument("--on", required=True, type=_date, metavar="DATO")

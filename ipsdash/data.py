@@ -9,6 +9,7 @@ reads DATE dates and DOUBLE amounts whatever width or precision the files use.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -20,8 +21,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ipsdash import prepared, source
 from ipsdash.contract import SQL_TYPE, TABLES
@@ -135,6 +134,23 @@ class MissingTableError(Exception):
         super().__init__(f"Mangler påkrævede tabeller i {location}: {names}")
 
 
+class MissingFolderError(MissingTableError):
+    """The data directory itself does not exist (a mistyped IPS_DATA_DIR or --data-dir)."""
+
+    def __init__(self, location: str):
+        self.location = location
+        self.tables = [t for t, spec in TABLES.items() if spec.required]
+        Exception.__init__(
+            self, f"Datamappen {location} findes ikke. Sæt IPS_DATA_DIR (eller --data-dir) til mappen med udtrækket."
+        )
+
+
+def require_folder(location: str) -> None:
+    """Raise MissingFolderError when `location` is a local folder that does not exist."""
+    if not source.is_remote(location) and not Path(location).is_dir():
+        raise MissingFolderError(location)
+
+
 def version(location: str) -> str:
     """A short fingerprint of the extract's files (paths, sizes, modification times).
 
@@ -177,6 +193,8 @@ class Extract:
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _cube_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _cube_kept: bool = field(default=False, repr=False, compare=False)
+    # Keeps the prepared folder from being removed while this extract reads it (prepared.Hold).
+    _prepared_hold: object = field(default=None, repr=False, compare=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -241,28 +259,57 @@ class Extract:
         return table in self.present
 
 
-# Key-value metadata the demo generator writes into every file it makes.
-DEMO_MARK = b"ipsdash.demo"
+# The committed demo extract is known by its files' contents, not by a mark inside them (pyarrow
+# carries a file's metadata over to any table cast to its schema, and a delivery copies Parquet
+# byte for byte): `make demo` writes this manifest of every file's size and SHA-256 beside the
+# files in data/, and it is committed with them. Only the manifest in the repository counts, never
+# one lying beside the data.
+DEMO_MANIFEST_NAME = "demo-manifest.json"
+DEMO_MANIFEST = source.DEFAULT_DATA_DIR / DEMO_MANIFEST_NAME
 
 
-def _is_demo(files: list[str]) -> bool:
-    if not files or source.is_remote(files[0]):
-        return False
+def file_digest(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _demo_manifest() -> dict[str, dict]:
     try:
-        metadata = pq.read_schema(files[0]).metadata or {}
-    except (OSError, pa.ArrowException):
-        return False
-    return metadata.get(DEMO_MARK) == b"true"
+        files = json.loads(DEMO_MANIFEST.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return files if isinstance(files, dict) else {}
 
 
 def _all_demo(files: dict[str, list[str]]) -> bool:
-    """Every file of the extract was written by the demo generator (one real file among them: not demo)."""
-    every = [f for table_files in files.values() for f in table_files]
-    return bool(every) and all(_is_demo([f]) for f in every)
+    """Every file of the extract is the committed demo extract's file of its table, byte for byte.
+
+    Some of the demo's tables may be left out (an optional table); one other file among them: not demo.
+    """
+    manifest = _demo_manifest()
+    present = {table: found for table, found in files.items() if found}
+    if not manifest or not present:
+        return False
+    for table, found in present.items():
+        known = manifest.get(f"{table}.parquet")
+        if known is None or len(found) != 1 or source.is_remote(found[0]):
+            return False
+        path = Path(found[0])
+        if path.name != f"{table}.parquet":  # a part of a table kept as a folder
+            return False
+        try:
+            if path.stat().st_size != known.get("bytes") or file_digest(path) != known.get("sha256"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def is_demo(location: str | None = None) -> bool:
-    """The extract at `location` is the synthetic demo extract, every file of it.
+    """The extract at `location` is the committed synthetic demo extract (all of it, or some of its tables).
 
     Without login the app serves only this (ui.current_scope): real data needs a login.
     """
@@ -277,6 +324,7 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
     (see `_scope_conditions`); without one (the command line, the checks), every row.
     """
     location = source.data_dir(location)
+    require_folder(location)
     files = {table: source.table_files(location, table) for table in TABLES}
     missing = [t for t, spec in TABLES.items() if spec.required and not files[t]]
     if missing:
@@ -306,6 +354,7 @@ def open_extract(location: str | None = None, scope: Scope | None = None) -> Ext
         demo=_all_demo(files),
         scope=scope,
         prepared=ready is not None,
+        _prepared_hold=ready,
     )
 
 

@@ -33,8 +33,10 @@ files (the header is row 1), and 1-based data rows for Parquet, as `ipsdash.chec
 
 How a delivery is taken safely
 ------------------------------
-1. The new extract is built whole in a temporary sibling folder of the data directory: the
-   tables in use (hard links, no copying) with the delivered ones put in their place.
+1. The new extract is built whole in a temporary folder inside the data directory's own
+   `.staging/` (readable by the owner only; what a delivery stopped part-way left there is
+   removed by the next one, under the lock): the tables in use (hard links, no copying) with
+   the delivered ones put in their place.
 2. `ipsdash.check.check_extract` checks that whole extract. Any problem refuses the delivery:
    the temporary folder is removed and the data directory is left byte for byte as it was.
    The problems are told with the delivered file's name and row numbers.
@@ -67,6 +69,7 @@ names, row numbers, pseudonymous ids (never a CPR-like one), counts and checksum
 
 from __future__ import annotations
 
+import array
 import contextlib
 import csv
 import datetime as dt
@@ -98,6 +101,8 @@ from ipsdash.check import MAX_ROWS, Problem
 from ipsdash.contract import TABLES, Column, Table
 
 PREVIOUS = ".previous"
+# The data directory's own folder (owner only) where a delivery is built before it is checked.
+STAGING = ".staging"
 LOG = ".deliveries.jsonl"
 # Versions kept besides the current and the previous one: a reader still busy with an older
 # version (a long query that began before two deliveries) keeps its files.
@@ -225,13 +230,29 @@ def _conflicts(items: list[Item]) -> list[Problem]:
 
 @dataclass
 class Grid:
-    """A table file read as text cells (CSV) or Excel values, before typing."""
+    """A table file being read as text cells (CSV) or Excel values, before typing.
+
+    `rows` yields (row number a person sees, cells as long as the header) once, as the file is
+    read: no file is held whole as cells. What stops the reading part-way (rows of the wrong
+    length, too many rows, a damaged file) is in `failure` once `rows` is used up.
+    """
 
     header: list[str]
-    rows: list[list]  # one list of cells per data row, as long as the header
-    numbers: list[int]  # the row number a person sees (Excel's; the header is row 1)
+    rows: Iterator[tuple[int, list]]
     decimal_comma: bool
     info: dict = field(default_factory=dict)  # encoding, delimiter: for the log and the summary
+    failure: Problem | None = None
+    numbers: array.array = field(default_factory=lambda: array.array("q"))  # of the rows read, in order
+
+
+# What a CSV or Excel file may hold: beyond these the file is refused with a message before it can
+# take the machine's memory (a 5 kB workbook may claim a sheet of 17 billion cells). Read row by
+# row, a delivery of a million rows stays well under 1 GB.
+MAX_FILE_BYTES = 300 * 1024 * 1024
+MAX_FILE_ROWS = 2_000_000
+MAX_COLUMNS = 200
+MAX_CELLS = 50_000_000  # rows × columns actually read
+TYPING_BATCH_ROWS = 50_000  # rows typed at a time into Arrow arrays
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -277,94 +298,154 @@ _ENCODING_TEXT = {
 }
 
 
+def _too_large(item: Item, what: str) -> Problem:
+    return _problem(
+        item.table, item.path.name, "too_large",
+        f"Filen er for stor til at blive læst ({what}). Højst {fmt.number(MAX_FILE_BYTES // 1024 // 1024)} MB, "
+        f"{fmt.number(MAX_FILE_ROWS)} rækker og {MAX_COLUMNS} kolonner i en CSV- eller Excel-fil; lever en større "
+        "tabel som Parquet eller i dele (fx participants__630.csv).",
+    )  # fmt: skip
+
+
+def _rows_within_limits(item: Item, grid: Grid, records, first_number: int, width) -> Iterator[tuple[int, list]]:
+    """(row number, cells) of the records after the header, blank rows left out, within the limits."""
+    cells = 0
+    ragged: list[int] = []
+    ragged_count = 0
+    for number, record in enumerate(records, start=first_number):
+        if number > MAX_FILE_ROWS + 1:
+            grid.failure = _too_large(item, f"mere end {fmt.number(MAX_FILE_ROWS)} rækker")
+            return
+        cells += len(record)
+        if len(record) > MAX_COLUMNS or cells > MAX_CELLS:
+            grid.failure = _too_large(item, f"række {number} har {fmt.number(len(record))} celler"
+                                      if len(record) > MAX_COLUMNS else f"mere end {fmt.number(MAX_CELLS)} celler")
+            return
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in record):
+            continue  # a blank line, as Excel writes at the end; its number is still counted
+        row = width(record)
+        if row is None:
+            ragged_count += 1
+            if len(ragged) < MAX_ROWS:
+                ragged.append(number)
+            continue
+        yield number, row
+    if ragged_count:
+        delimiter = grid.info.get("delimiter", ";")
+        grid.failure = _problem(
+            item.table, item.path.name, "csv_format",
+            f"Rækkerne har ikke lige så mange felter som overskriften ({len(grid.header)}). Er filen afkortet, eller "
+            f"indeholder en værdi skilletegnet '{_delimiter_name(delimiter)}' uden anførselstegn om? {_FIX}",
+            rows=[(n, "") for n in ragged], count=ragged_count,
+        )  # fmt: skip
+
+
 def _read_csv(item: Item, raw: bytes) -> tuple[Grid | None, list[Problem]]:
     name = item.path.name
     text, encoding = _decode(raw)
     if text is None:
         message = _ENCODING_TEXT[encoding] + " Gem filen som CSV (UTF-8) eller CSV (semikolonsepareret) og lever igen."
         return None, [_problem(item.table, name, "encoding", message)]
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    empty = not text.strip()
+    del text  # read again row by row below: the whole file as cells would not fit in memory
     counts = {d: first.count(d) for d in (";", "\t", ",")}
     delimiter = max(counts, key=lambda d: counts[d])
-    if not text.strip() or counts[delimiter] == 0:
+    if empty or counts[delimiter] == 0:
         return None, [_problem(
             item.table, name, "csv_format",
             "Filen har ingen overskriftsrække med kolonnenavne adskilt af semikolon, komma eller tabulator. "
             "Første række skal være kolonnernes navne, fx participant_id;municipality_code;...",
         )]  # fmt: skip
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-16" if encoding == "utf-16" else encoding, newline="")
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
-        records = list(reader)
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except csv.Error as exc:
-        return None, [_problem(
-            item.table, name, "csv_format",
-            f"Filen kan ikke læses som CSV omkring række {reader.line_num}: anførselstegn, der ikke er lukket, "
-            f"eller tegn efter et afsluttende anførselstegn ({type(exc).__name__}). {_FIX}",
-        )]  # fmt: skip
-    header = [h.strip() for h in records[0]]
-    grid = Grid(header, [], [], decimal_comma=delimiter != ",", info={"encoding": encoding, "delimiter": delimiter})
-    ragged: list[int] = []
-    for index, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # a blank line, as Excel writes at the end; its number is still counted
-        if len(record) != len(header):
-            ragged.append(index)
-            continue
-        grid.rows.append(record)
-        grid.numbers.append(index)
-    if ragged:
-        return None, [_problem(
-            item.table, name, "csv_format",
-            f"Rækkerne har ikke lige så mange felter som overskriften ({len(header)}). Er filen afkortet, eller "
-            f"indeholder en værdi skilletegnet '{_delimiter_name(delimiter)}' uden anførselstegn om? {_FIX}",
-            rows=[(n, "") for n in ragged[:MAX_ROWS]], count=len(ragged),
-        )]  # fmt: skip
+        return None, [_csv_error(item, reader, exc)]
+    if len(header) > MAX_COLUMNS:
+        return None, [_too_large(item, f"{len(header)} kolonner")]
+    grid = Grid(header, iter(()), decimal_comma=delimiter != ",", info={"encoding": encoding, "delimiter": delimiter})
+
+    def records():
+        try:
+            yield from reader
+        except csv.Error as exc:
+            grid.failure = _csv_error(item, reader, exc)
+
+    width = len(header)
+    grid.rows = _rows_within_limits(item, grid, records(), 2, lambda r: r if len(r) == width else None)
     return grid, []
+
+
+def _csv_error(item: Item, reader, exc: csv.Error) -> Problem:
+    return _problem(
+        item.table, item.path.name, "csv_format",
+        f"Filen kan ikke læses som CSV omkring række {reader.line_num}: anførselstegn, der ikke er lukket, "
+        f"eller tegn efter et afsluttende anførselstegn ({type(exc).__name__}). {_FIX}",
+    )  # fmt: skip
 
 
 def _delimiter_name(delimiter: str) -> str:
     return {";": ";", ",": ",", "\t": "tabulator"}[delimiter]
 
 
+_UNREADABLE_XLSX = (
+    "Filen kan ikke læses som Excel-projektmappe (.xlsx): den er beskadiget, afkortet eller i et andet "
+    "format (fx .xls eller CSV med endelsen .xlsx). Gem den igen som Excel-projektmappe og lever igen."
+)
+
+
 def _read_xlsx(item: Item, raw: bytes) -> tuple[Grid | None, list[Problem]]:
+    """The sheet read row by row (openpyxl's read-only mode), never as a whole."""
     import openpyxl
 
     name = item.path.name
+    unreadable = _problem(item.table, name, "unreadable_file", _UNREADABLE_XLSX)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not know; they do not matter here.
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            try:
-                sheet = book[item.table] if item.table in book.sheetnames else book.worksheets[0]
-                title = sheet.title
-                # From row 1 always: the sheet's stored dimensions may start lower, and row numbers
-                # in messages must be those Excel shows.
-                cells = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
-            finally:
-                book.close()
+        sheet = book[item.table] if item.table in book.sheetnames else book.worksheets[0]
+        # The sheet's stored dimensions are not trusted: a row is as long as the cells it holds
+        # (a sheet claiming A1:XFD1048576 would otherwise make every row 16,384 cells).
+        sheet.reset_dimensions()
+        # From row 1 always: the stored dimensions may start lower, and row numbers in messages
+        # must be those Excel shows.
+        rows = sheet.iter_rows(min_row=1, values_only=True)
+        first = next(rows, None)
     except Exception:  # noqa: BLE001 - a damaged workbook makes openpyxl raise almost anything
-        return None, [_problem(
-            item.table, name, "unreadable_file",
-            "Filen kan ikke læses som Excel-projektmappe (.xlsx): den er beskadiget, afkortet eller i et andet "
-            "format (fx .xls eller CSV med endelsen .xlsx). Gem den igen som Excel-projektmappe og lever igen.",
-        )]  # fmt: skip
-    if not cells or not any(c is not None for c in cells[0]):
+        return None, [unreadable]
+    if first is not None and len(first) > MAX_COLUMNS:
+        first = first[: MAX_COLUMNS + 1]
+    if first is None or not any(c is not None for c in first):
+        book.close()
         return None, [_problem(
             item.table, name, "csv_format",
             "Arkets første række skal være kolonnernes navne (participant_id, municipality_code, ...).",
         )]  # fmt: skip
-    header = ["" if c is None else str(c).strip() for c in cells[0]]
+    header = ["" if c is None else str(c).strip() for c in first]
     while header and header[-1] == "":
         header.pop()
-    grid = Grid(header, [], [], decimal_comma=True, info={"sheet": title})
-    for number, row in enumerate(cells[1:], start=2):
-        row = (row + [None] * len(header))[: len(header)]
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
-            continue
-        grid.rows.append(row)
-        grid.numbers.append(number)
+    if len(header) > MAX_COLUMNS:
+        book.close()
+        return None, [_too_large(item, f"mere end {MAX_COLUMNS} kolonner")]
+    grid = Grid(header, iter(()), decimal_comma=True, info={"sheet": sheet.title})
+
+    def records():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield from rows
+        except Exception:  # noqa: BLE001 - damaged part-way
+            grid.failure = unreadable
+        finally:
+            book.close()
+
+    width = len(header)
+    # Cells beyond the header's last column are left out (empty cells Excel keeps formatted).
+    grid.rows = _rows_within_limits(item, grid, records(), 2, lambda r: (list(r) + [None] * width)[:width])
     return grid, []
 
 
@@ -515,44 +596,63 @@ def _typed(item: Item, grid: Grid) -> tuple[pa.Table | None, list[Problem]]:
     if problems:
         return None, problems
 
-    ids = [""] * len(grid.rows)
-    if spec.id_column:
-        # An id is quoted only as the text it should be: a number in an id column may be a CPR number
-        # that lost its leading zero (9 digits), which the CPR mask would not recognise.
-        id_kind = spec.columns_by_name[spec.id_column].kind
-        raw_ids = [row[index[spec.id_column]] for row in grid.rows]
-        ids = [_id_text(v, id_kind) for v in raw_ids]
-    arrays = {}
+    positions = [index[c.name] for c in spec.columns]
+    id_at = [c.name for c in spec.columns].index(spec.id_column) if spec.id_column else None
+    id_kind = spec.columns_by_name[spec.id_column].kind if spec.id_column else None
     excel = item.fmt == "xlsx"
+    chunks: dict[str, list[pa.Array]] = {c.name: [] for c in spec.columns}
+    # Per column: (the first MAX_ROWS bad rows as (row number, id), how many, the first bad values).
+    bad: dict[str, tuple[list, list[int], list]] = {c.name: ([], [0], []) for c in spec.columns}
+    numbers = grid.numbers
+
+    def typed(batch: list[tuple[int, list]]) -> None:
+        for j, column in enumerate(spec.columns):
+            parse, (rows, count, values_seen) = _PARSE[column.kind], bad[column.name]
+            values = []
+            for number, row in batch:
+                cell = row[j]
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    values.append(None)
+                    continue
+                try:
+                    values.append(parse(cell, grid.decimal_comma))
+                except _Bad:
+                    values.append(None)
+                    count[0] += 1
+                    if len(rows) < MAX_ROWS:
+                        # An id is quoted only as the text it should be: a number in an id column may be a
+                        # CPR number that lost its leading zero (9 digits), which the CPR mask would not see.
+                        rows.append((number, "" if id_at is None else _id_text(row[id_at], id_kind)))
+                    if len(values_seen) < 50:
+                        values_seen.append(cell)
+            if not count[0]:
+                chunks[column.name].append(pa.array(values, type=ARROW_TYPE[column.kind]))
+
+    batch: list[tuple[int, list]] = []
+    for number, row in grid.rows:
+        numbers.append(number)
+        batch.append((number, [row[i] for i in positions]))  # the contract's columns only
+        if len(batch) == TYPING_BATCH_ROWS:
+            typed(batch)
+            batch = []
+    typed(batch)
+    if grid.failure is not None:
+        return None, [grid.failure]
     for column in spec.columns:
-        parse = _PARSE[column.kind]
-        values, bad, bad_values = [], [], []
-        for i, row in enumerate(grid.rows):
-            cell = row[index[column.name]]
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                values.append(None)
-                continue
-            try:
-                values.append(parse(cell, grid.decimal_comma))
-            except _Bad:
-                values.append(None)
-                bad.append(i)
-                bad_values.append(cell)
-        if bad:
-            message = _bad_type_message(column, grid, excel)
-            if not spec.person_level:
-                # Outside person data the wrong values themselves help most ('12,5,0' for '12,50').
-                shown = list(dict.fromkeys(check._shown_value(_cell_text(v)) for v in bad_values))[:5]
-                message += f" Fundet: {', '.join(shown)}."
-            problems.append(_problem(
-                spec.name, name, "type", f"{message} {_FIX}", column=column.name,
-                rows=[(grid.numbers[i], ids[i]) for i in bad[:MAX_ROWS]], count=len(bad),
-            ))  # fmt: skip
+        rows, count, values_seen = bad[column.name]
+        if not count[0]:
             continue
-        arrays[column.name] = pa.array(values, type=ARROW_TYPE[column.kind])
+        message = _bad_type_message(column, grid, excel)
+        if not spec.person_level:
+            # Outside person data the wrong values themselves help most ('12,5,0' for '12,50').
+            shown = list(dict.fromkeys(check._shown_value(_cell_text(v)) for v in values_seen))[:5]
+            message += f" Fundet: {', '.join(shown)}."
+        problems.append(_problem(
+            spec.name, name, "type", f"{message} {_FIX}", column=column.name, rows=rows, count=count[0],
+        ))  # fmt: skip
     if problems:
         return None, problems
-    return pa.table(arrays), []
+    return pa.table({c.name: pa.chunked_array(chunks[c.name], ARROW_TYPE[c.kind]) for c in spec.columns}), []
 
 
 def _id_text(value, kind: str) -> str:
@@ -599,11 +699,6 @@ class Outcome:
             out.append(f"{name}: kolonner uden for kontrakten er ikke taget med: {', '.join(columns)}")
         out += [p.text() for p in self.problems]
         return out
-
-
-def _sha256(path: Path) -> tuple[str, bytes]:
-    raw = path.read_bytes()
-    return hashlib.sha256(raw).hexdigest(), raw
 
 
 def _fsync_file(path: Path) -> None:
@@ -669,13 +764,18 @@ def _stage(items: list[Item], current: str | None, staging: Path, outcome: Outco
         return origin, problems
 
     for item in items:
-        digest, raw = _sha256(item.path)
+        size = item.path.stat().st_size
+        if item.fmt != "parquet" and size > MAX_FILE_BYTES:
+            problems.append(_too_large(item, f"{fmt.number(size // 1024 // 1024)} MB"))
+            continue
+        raw = None if item.fmt == "parquet" else item.path.read_bytes()  # at most MAX_FILE_BYTES
+        digest = data.file_digest(item.path) if raw is None else hashlib.sha256(raw).hexdigest()
         target = staging / item.target
         target.parent.mkdir(parents=True, exist_ok=True)
         record = {"file": item.path.name, "table": item.table, "part": item.part, "target": item.target,
-                  "format": item.fmt, "bytes": len(raw), "sha256": digest}  # fmt: skip
+                  "format": item.fmt, "bytes": size if raw is None else len(raw), "sha256": digest}  # fmt: skip
         if item.fmt == "parquet":
-            target.write_bytes(raw)
+            shutil.copyfile(item.path, target)  # byte for byte, never whole in memory
             record["rows"] = _rows([str(target)])  # None for a file the check will call unreadable
             numbers = None
         else:
@@ -853,7 +953,11 @@ def _take(root: Path, items: list[Item], outcome: Outcome, *, user: str | None, 
     current_id = _read_pointer(root, source.CURRENT)
     current = source.resolve(str(root))
     flat = current_id is None and bool(_current_files(str(root)))
-    staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.delivery-"))
+    _remove_stale_staging(root)
+    staging_root = root / STAGING
+    staging_root.mkdir(mode=0o700, exist_ok=True)
+    staging_root.chmod(0o700)  # person-level rows: the owner's only, however the folder came to be
+    staging = Path(tempfile.mkdtemp(dir=staging_root, prefix="delivery-"))
     try:
         origin, problems = _stage(items, current if (current_id or flat) else None, staging, outcome)
         if not problems:
@@ -901,6 +1005,25 @@ def _take(root: Path, items: list[Item], outcome: Outcome, *, user: str | None, 
         _prune(root, {version, previous} - {None})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging_root.rmdir()  # when no other leftover is in it
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Remove what deliveries stopped part-way (`kill -9`, a power cut) left behind: person-level files.
+
+    Called under the data directory's lock, so no delivery is writing any of it now: the staging
+    folders, half-moved versions (`.versions/.incoming-*`), and the staging folders beside the data
+    directory that earlier versions of this module made.
+    """
+    leftovers = [
+        *(root / STAGING).glob("delivery-*"),
+        *(root / source.VERSIONS).glob(".incoming-*"),
+        *root.parent.glob(f".{root.name}.delivery-*"),
+    ]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _move_in(staging: Path, target: Path) -> None:

@@ -23,6 +23,7 @@ sorted by (municipality_code, referral_date), so 20 million courses fit in bound
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from ipsdash.contract import (
     TARGET_GROUPS,
     VARIANTS,
 )
-from ipsdash.data import DEMO_MARK
+from ipsdash.data import DEMO_MANIFEST_NAME, file_digest
 
 # "Today" of the demo extract: nothing is dated after it. Fixed so that the output is deterministic.
 DEMO_AS_OF = dt.date(2026, 10, 31)
@@ -245,6 +246,7 @@ def write_demo(
     rows["expenditures"] = _write_table(out, "expenditures", _expenditures(plan))
     rows["staffing"] = _write_table(out, "staffing", _staffing(plan))
     rows["fidelity_reviews"] = _write_table(out, "fidelity_reviews", _fidelity_reviews(plan))
+    write_manifest(out)
     return {name: rows[name] for name in TABLES}
 
 
@@ -721,10 +723,25 @@ def _expenditures(plan: _Plan) -> dict[str, list]:
 
 
 def _schema(table: str) -> pa.Schema:
-    # The mark tells the dashboard to say on every page that it shows demo data.
-    return pa.schema(
-        [(c.name, ARROW_TYPE[c.kind]) for c in TABLES[table].columns], metadata={DEMO_MARK: b"true"}
-    )
+    return pa.schema([(c.name, ARROW_TYPE[c.kind]) for c in TABLES[table].columns])
+
+
+def write_manifest(out_dir: str | os.PathLike) -> Path:
+    """Write `out_dir/demo-manifest.json`: each table file's size and SHA-256.
+
+    Written into data/ by `make demo` and committed with the files there: the dashboard knows the
+    demo extract by these digests (ipsdash.data.is_demo), so a copy of it is demo and nothing else is.
+    """
+    out = Path(out_dir)
+    files = {}
+    for table in TABLES:
+        path = out / f"{table}.parquet"
+        files[path.name] = {"bytes": path.stat().st_size, "sha256": file_digest(path)}
+    manifest = out / DEMO_MANIFEST_NAME
+    partial = out / f".{DEMO_MANIFEST_NAME}.{os.getpid()}.tmp"
+    partial.write_text(json.dumps({"files": files}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, manifest)
+    return manifest
 
 
 @contextmanager

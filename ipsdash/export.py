@@ -32,17 +32,42 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
+# A spreadsheet reads a cell beginning with one of these as a formula (OWASP, "CSV injection"): a
+# municipality name `=HYPERLINK(...)` would become a live link. Such a text cell gets a leading `'`.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A text a spreadsheet shows as text: `'` before one that begins as a formula would; others as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv(df: pd.DataFrame) -> bytes:
-    """Semicolon-separated with decimal comma and a BOM, so Danish Excel opens it right."""
-    return labelled(df).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    """Semicolon-separated with decimal comma and a BOM, so Danish Excel opens it right; no cell a formula."""
+    out = labelled(df)
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(inert)
+    out.columns = [inert(c) for c in out.columns]
+    return out.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def excel(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table, numbers stored as numbers, shown with Danish formats."""
+    """One sheet per table, numbers stored as numbers, shown with Danish formats; text always as text.
+
+    xlsxwriter's `write` makes a text beginning with "=" a formula and one like a web address a
+    link; with these options every text cell goes through `write_string` and stays text.
+    """
     buffer = io.BytesIO()
     # pandas gives each date cell its own format (ISO by default), which wins over the column's.
     with pd.ExcelWriter(
-        buffer, engine="xlsxwriter", date_format="dd-mm-yyyy", datetime_format="dd-mm-yyyy"
+        buffer,
+        engine="xlsxwriter",
+        date_format="dd-mm-yyyy",
+        datetime_format="dd-mm-yyyy",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
     ) as writer:
         book = writer.book
         formats = {

@@ -313,3 +313,21 @@ def date_medium(d: Any) -> str:
         return MISSING
     day = as_date(d)
     return f"{day.day}. {SHORT_MONTHS[day.month - 1]} {day.year}"
+
+
+# Every ASCII punctuation character may be escaped with a backslash in CommonMark, which Streamlit's
+# Markdown follows; escaped, none of them starts a link, image, emphasis, code, heading, list, table,
+# HTML tag, formula ($), icon or colour directive (:red[...]), or a bare autolink.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=@^")
+
+
+def plain(text: Any) -> str:
+    """Text from an extract or a login (a name, a title) as Markdown that shows exactly that text.
+
+    The one escaping of such text for pages: every st.markdown, caption, title, info box, label
+    and tab that shows a name or title gets it through here. Line breaks become spaces.
+
+    >>> plain("[Log ind igen](http://x.example/phish)")
+    '\\\\[Log ind igen\\\\]\\\\(http\\\\://x\\\\.example/phish\\\\)'
+    """
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in " ".join(str(text).split()))

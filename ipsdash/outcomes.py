@@ -290,8 +290,8 @@ def funnel_position(rate: float, n: float, p0: float) -> str:
     >>> funnel_position(0.60, 100, 0.40), funnel_position(0.45, 100, 0.40)
     ('high_998', 'inside')
     """
-    low95, high95 = stats.funnel_limits(p0, n, stats.Z95)
-    low998, high998 = stats.funnel_limits(p0, n, stats.Z998)
+    low95, high95 = stats.funnel_limits(p0, n, stats.TAIL95)
+    low998, high998 = stats.funnel_limits(p0, n, stats.TAIL998)
     if rate > high998:
         return "high_998"
     if rate > high95:
@@ -313,8 +313,9 @@ def funnel(
     """The placement rate of each municipality against its active courses, with limits around the region.
 
     Only municipalities whose rate is shown are points; the others are named in `hidden` or
-    `without_courses`. The limits are Wilson limits around the region's rate p0 at 95 % and 99.8 %
-    (`stats.funnel_limits`) for every n from 1 to a little past the largest municipality.
+    `without_courses`. The limits are the binomial limits around the region's rate p0 at 95 % and
+    99.8 % (`stats.funnel_limits`) for whole numbers n from the threshold to a little past the
+    largest municipality.
     """
     table = municipality_table(extract, start, end, filters, min_count)
     region = table[table["municipality_code"].isna()].iloc[0]
@@ -339,12 +340,12 @@ def funnel(
     top = max(50.0, float(points["active_in_period"].max()) * 1.1 if len(points) else 50.0)
     # From the threshold: no municipality with fewer active courses can be a point.
     smallest = max(privacy.default_threshold() if min_count is None else min_count, 1)
-    n = np.unique(np.round(np.geomspace(smallest, top, 200), 2))
+    n = np.unique(np.round(np.geomspace(smallest, top, 200)))
     if p0 is None:
         limits = pd.DataFrame(columns=["n", "low_95", "high_95", "low_998", "high_998"])
     else:
-        low95, high95 = stats.funnel_limits(p0, n, stats.Z95)
-        low998, high998 = stats.funnel_limits(p0, n, stats.Z998)
+        low95, high95 = stats.funnel_limits(p0, n, stats.TAIL95)
+        low998, high998 = stats.funnel_limits(p0, n, stats.TAIL998)
         limits = pd.DataFrame({"n": n, "low_95": low95, "high_95": high95, "low_998": low998, "high_998": high998})
     return Funnel(
         p0, points, limits, hidden, tuple(rows.loc[none_active, "municipality"]), tuple(rows.loc[planned, "municipality"])

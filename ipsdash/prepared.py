@@ -19,15 +19,19 @@ memory): fewer than `IPS_PREPARE_MIN_COURSES` courses (default 100,000).
 Where: `IPS_CACHE_DIR`, else `$XDG_CACHE_HOME/ipsdash` or `~/.cache/ipsdash`, made readable by the
 owner only (the copies are person-level rows, as the extract is). One folder per data version and
 scope, written under a temporary name and renamed when complete, so two processes that prepare at
-once never see half a folder; the least recently used folders beyond `KEEP` are removed.
+once never see half a folder; the least recently used folders beyond `KEEP` are removed, but never
+one an open extract reads: each open extract holds a shared lock on its folder (`Hold`, flock on
+the folder itself, released when the extract is dropped or its process ends), and `_tidy` removes
+only folders it can lock exclusively.
 
-    >>> use(con, "/srv/ips", "3f2a…", None)  # doctest: +SKIP
+    >>> use(con, "/srv/ips", "3f2a…", None).path  # doctest: +SKIP
     PosixPath('/root/.cache/ipsdash/5d41402abc4b2a76b9719d91')
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -62,9 +66,20 @@ VIEWS = {
 ROW_GROUP_ROWS = 65_536
 COMPRESSION = "zstd"
 DEFAULT_MIN_COURSES = 100_000
-# Part of every folder's name: a change to VIEWS or to the SQL behind them must raise it, so that
-# copies written by an older version are not read as if they held the new views.
-FORMAT = 7
+BASE_DIR = Path(__file__).resolve().parent.parent / "queries" / "base"
+
+
+def _format() -> str:
+    """Part of every folder's name: a digest of the SQL behind the views and of how they are laid out,
+    so that copies written by other code are never read as if they held these views (nothing to
+    raise by hand when a view changes)."""
+    digest = hashlib.sha256(repr(sorted(VIEWS.items())).encode())
+    for path in sorted(BASE_DIR.glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+FORMAT = _format()
 KEEP = 4  # prepared folders kept in the cache, most recently used first
 # While writing, DuckDB may use this much memory and spill the rest to the cache folder, so that
 # preparing 20 million courses fits beside the app.
@@ -158,8 +173,45 @@ def kept_beside(location: str, version: str, name: str, compute: Callable[[], li
     return value
 
 
+class Hold:
+    """A shared lock on a prepared folder, held while an open extract reads it; released when dropped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+        except OSError:
+            os.close(self._fd)
+            raise
+
+    def __del__(self):
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            os.close(self._fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def _unused(path: Path):
+    """True (and the folder locked against new readers) when no open extract holds `path`."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by an open extract, in this process or another
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def _tidy(root: Path, keep: Path) -> None:
-    """Remove prepared folders beyond the KEEP most recently used (and leftovers of failed builds)."""
+    """Remove prepared folders beyond the KEEP most recently used (and leftovers of failed builds),
+    except those an open extract reads."""
     entries = sorted(
         (p for p in root.iterdir() if p.is_dir() and p != keep),
         key=lambda p: p.stat().st_mtime,
@@ -170,23 +222,36 @@ def _tidy(root: Path, keep: Path) -> None:
         if entry.name.startswith(".") and entry.stat().st_mtime > stale_tmp:
             continue  # another process may be writing it right now
         if entry.name.startswith(".") or index >= KEEP - 1:
-            shutil.rmtree(entry, ignore_errors=True)
+            with _unused(entry) as unused:
+                if unused:
+                    shutil.rmtree(entry, ignore_errors=True)
 
 
-def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: str | None) -> Path | None:
+def _held(target: Path) -> Hold | None:
+    """A hold on `target` if it is a complete prepared folder (not being removed right now)."""
+    try:
+        hold = Hold(target)
+    except OSError:  # not there
+        return None
+    return hold if target.is_dir() else None
+
+
+def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: str | None) -> Hold | None:
     """Point the views of VIEWS at their prepared copies, writing them first if need be.
 
-    Returns the folder, or None when the extract is small or the cache cannot be written (the views
-    then stay as defined: slower, never different).
+    Returns the hold on the folder, which the open extract keeps as long as it reads the copies
+    (`Hold.path` is the folder), or None when the extract is small or the cache cannot be written
+    (the views then stay as defined: slower, never different).
     """
     if con.execute("select count(*) from participants").fetchone()[0] < min_courses():
         return None
     target = folder(location, version, scope_key)
     try:
-        if target.is_dir():
+        hold = _held(target)
+        if hold is not None:
             os.utime(target)  # most recently used
             _point_views(con, target, VIEWS)
-            return target
+            return hold
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         partial.mkdir(mode=0o700)
@@ -196,13 +261,14 @@ def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: 
                 os.rename(partial, target)
             except OSError:  # another process finished first: its copy is as good
                 shutil.rmtree(partial, ignore_errors=True)
+            hold = Hold(target)
             _point_views(con, target, VIEWS)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
         with contextlib.suppress(OSError):
             _tidy(target.parent, target)
-        return target
+        return hold
     except (OSError, duckdb.Error) as exc:
         log.warning("could not prepare %s in %s (%s); querying the extract as it is", location, target, exc)
         # A half-done build may have pointed some views at files of the removed folder.

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsdash import catalog, data, export, filters, fmt, funding, grants, kpis, privacy, texts, theme
+from ipsdash import catalog, cohorts, data, export, filters, fmt, funding, grants, kpis, outcomes, privacy, texts, theme
 
 TEMPLATE = Path(__file__).with_name("report_template.typ")
 
@@ -111,6 +111,8 @@ class ReportData:
     spending_before: pd.DataFrame  # by category, previous period
     spending_by_month: pd.DataFrame  # grants.spending_by_month: month by month since the grant's start
     not_started: dict[int, dt.date | None]  # municipalities without IPS by the period's end: their start
+    # cohorts.cohort_table of the grant's courses by enrollment quarter, from the grant's start to the period's end
+    cohorts: pd.DataFrame | None = None
 
     @property
     def spent_in_period(self) -> float:
@@ -186,6 +188,8 @@ def check(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date) ->
     as_of = catalog.span(extract)[1]
     if start > as_of:
         raise ReportError(f"perioden begynder efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
+    if grant.start and end < grant.start:
+        raise ReportError(f"perioden slutter før bevillingen begynder, {fmt.date_long(grant.start)}")
     return grant
 
 
@@ -197,7 +201,10 @@ def build(
     as_of = catalog.span(extract)[1]
     threshold = privacy.default_threshold() if min_count is None else min_count
     chosen = kpis.Filters(grants=(grant_id,))
-    previous = filters.Selection(start, end, chosen).previous()
+    # Compared with as much before as the data cover of the period: a period still running (or
+    # reaching past the data) is never compared with a whole one (filters.Selection.previous).
+    covered = min(end, as_of)
+    previous = filters.Selection(start, covered, chosen, partial=filters.is_partial(covered, as_of)).previous()
 
     now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=threshold).iloc[0]
     before = kpis.kpi_table(extract, previous.start, previous.end, filters=chosen, min_count=threshold).iloc[0]
@@ -250,6 +257,7 @@ def build(
         spending_before=spending(extract, grant_id, previous.start, previous.end, threshold),
         spending_by_month=grants.spending_by_month(extract, grant_id, end, min_count=threshold),
         not_started=not_started,
+        cohorts=cohorts.cohort_table(extract, min(start, grant.start), end, filters=chosen, min_count=threshold),
     )
 
 
@@ -260,7 +268,7 @@ def show(key: str, value) -> str:
     """A figure as the report prints it: hidden counts as they are ("<5"), hidden rates as "–".
 
     Counts and days as whole numbers, shares in percent, kroner in whole kroner (the column
-    says "kr."), dates short.
+    says "kr."), dates as in every table cell of the report (`fmt.date_medium`: 5. jul. 2027).
 
     >>> show("placement_rate", 0.2649), show("spent_dkk", 1410237.16), show("waiting", "<5")
     ('26 %', '1.410.237', '<5')
@@ -272,7 +280,7 @@ def show(key: str, value) -> str:
     if key in RATES:
         return fmt.percent(value)
     if key == "projected_depletion":
-        return fmt.date_short(value)
+        return fmt.date_medium(value)
     return fmt.number(value)
 
 
@@ -292,13 +300,27 @@ def change(key: str, now, before):
     return float(now) - float(before)
 
 
+def printed_change(key: str, now, before):
+    """The change between two figures as printed: whole numbers (counts, days, kroner) are
+    rounded as `show` rounds them first, so a median of 12,6 against 12,4 reads 13, 12, +1.
+
+    >>> printed_change("waiting_days_median", 12.6, 12.4), printed_change("waiting", "<5", 3)
+    (1.0, None)
+    """
+    if key not in RATES and change(key, now, before) is not None:
+        now, before = (float(fmt.number(v).replace(".", "")) for v in (now, before))
+    return change(key, now, before)
+
+
 def show_change(key: str, diff) -> str:
     """A change as the report prints it: "+7", "-3", "+4,2 pct.-point"; "±0" when it rounds to nothing.
 
     >>> show_change("waiting_days_p90", -0.4), show_change("job_rate", 0.0021), show_change("waiting", None)
     ('±0', '+0,2 pct.-point', '–')
+    >>> show_change("waiting", float("nan"))  # a hidden change in a table column
+    '–'
     """
-    if diff is None:
+    if diff is None or fmt.is_missing(diff):
         return fmt.MISSING
     shown = fmt.number(abs(diff) * 100, 1) if key in RATES else fmt.number(abs(diff))
     sign = "±" if shown.strip("0,") == "" else "+" if diff > 0 else "-"
@@ -347,7 +369,7 @@ def _municipality_name(d: ReportData, code, name: str) -> str:
     if pd.isna(code) or int(code) not in d.not_started:
         return name
     started = d.not_started[int(code)]
-    return f"{name} (IPS fra {fmt.date_short(started)})" if started else f"{name} (IPS ikke startet)"
+    return f"{name} (IPS fra {fmt.date_medium(started)})" if started else f"{name} (IPS ikke startet)"
 
 
 def tables(d: ReportData) -> dict[str, pd.DataFrame]:
@@ -409,7 +431,9 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
 
     months = d.months[["period_start", "active", "waiting", *kpis.FIGURES[7:12], "job_starts"]]
     terms = pd.DataFrame(
-        [{"Begreb": texts.label(k), "Definition": texts.definition(k)} for k in _defined_terms()]
+        [{"Begreb": texts.label(k), "Definition": texts.definition(k)}
+         for k in _defined_terms([*wide.columns, *mun.columns, *fund.columns, *cat.columns, *months.columns,
+                                  *d.spending_by_month.columns])]
         + [{"Begreb": "Små tal", "Definition": _small_numbers(d.threshold)}]
     )
     return {
@@ -420,6 +444,7 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
         "Forbrug pr. kategori": cat,
         "Forbrug pr. måned": d.spending_by_month,
         "Måned for måned": months,
+        "Forløb over tid": d.cohorts[["cohort_start", *cohorts.columns(cohorts.DEFAULT_WITHIN)]],
         "Definitioner": terms,
     }
 
@@ -429,11 +454,19 @@ def _category_label(category: str) -> str:
     return texts.label(grants.CATEGORY_COLUMNS[category]).removesuffix(" (kr.)")
 
 
-def _defined_terms() -> list[str]:
+def _defined_terms(used) -> list[str]:
+    """The terms of `used` (figure keys a table shows) that have a definition, in the report's order."""
     keys = [k for group in COURSE_FIGURES.values() for k in group]
     keys += ["placement_rate_low", "placement_rate_high", "budget_dkk", *MONEY_FIGURES, "monthly_burn_dkk"]
     keys += ["projected_depletion", "spent_in_month_dkk", "spending_share", *grants.CATEGORY_COLUMNS.values()]
-    return list(dict.fromkeys(keys))
+    return [k for k in dict.fromkeys(keys) if k in set(used)]
+
+
+# The figures the PDF's tables show (the key table, municipalities, funding, categories).
+PDF_TERMS = (
+    *(k for group in COURSE_FIGURES.values() for k in group), *MONEY_FIGURES, *MUNICIPALITY_FIGURES,
+    *FUNDING_FIGURES, "spending_share", *grants.CATEGORY_COLUMNS.values(),
+)
 
 
 def _small_numbers(threshold: int) -> str:
@@ -667,7 +700,8 @@ def _key_table(d: ReportData) -> dict:
             before_text = show_rate(d.before)
         else:
             now_text, before_text = show(r["key"], r["now"]), show(r["key"], r["before"])
-        rows.append([_label(r["key"]), now_text, before_text, show_change(r["key"], r["change"])])
+        diff = printed_change(r["key"], r["now"], r["before"])
+        rows.append([_label(r["key"]), now_text, before_text, show_change(r["key"], diff)])
     return {
         "type": "table",
         "columns": [
@@ -701,7 +735,7 @@ def _municipality_table(d: ReportData, mun: pd.DataFrame) -> dict:
     widths = {"placement_rate": 2.0, "placed": 1.2, "job_starts": 1.3}
     return {
         "type": "table",
-        "columns": [_column("Kommune", "left", 2.3)]
+        "columns": [_column("Kommune", "left", 2.5)]
         + [_column(headers[k], width=widths.get(k, 1)) for k in MUNICIPALITY_FIGURES],
         "rows": rows,
         "total_rows": [len(rows) - 1],
@@ -727,9 +761,33 @@ def _funding_table(d: ReportData, fund: pd.DataFrame) -> dict:
                 f"Til og med {fmt.date_long(d.end)}. Centralt: den del af bevillingen, der ikke er fordelt på "
                 "kommuner. Finansierede forløb: opstartet senest på dagen."
             ),
+            *([late] if (late := depletion_note(d)) else []),
             _hidden_note(d.threshold),
         ],
     }
+
+
+def depletion_note(d: ReportData) -> str | None:
+    """What a projected depletion after the grant's end means, or None when it is not after it.
+
+    "Med det nuværende forbrug rækker pengene til 13. maj 2030, 4 år efter bevillingens slutning
+    (31. december 2025)."
+    """
+    value = d.funding_total["projected_depletion"]
+    if isinstance(value, str) or fmt.is_missing(value) or d.grant.end is None:
+        return None
+    day, end = fmt.as_date(value), d.grant.end
+    if day <= end:
+        return None
+    months = (day.year - end.year) * 12 + day.month - end.month - (day.day < end.day)
+    if months >= 12:
+        after = f"{months // 12} år"
+    elif months >= 1:
+        after = f"{months} måned" + ("er" if months > 1 else "")
+    else:
+        after = f"{(day - end).days} dage"
+    return (f"Med det nuværende forbrug rækker pengene til {fmt.date_long(day)}, {after} efter bevillingens "
+            f"slutning ({fmt.date_long(end)}).")
 
 
 def _category_table(d: ReportData, cat: pd.DataFrame) -> dict:
@@ -749,6 +807,28 @@ def _category_table(d: ReportData, cat: pd.DataFrame) -> dict:
         "rows": rows,
         "total_rows": [len(rows) - 1],
         "notes": ["Alle bevillingens posteringer, også de centrale. Negative posteringer er rettelser."],
+    }
+
+
+COHORT_HEADING = "Andel i job eller uddannelse efter opstartskvartal"
+
+
+def _cohort_table(d: ReportData) -> dict:
+    """The grant's courses by enrollment quarter: placed within 6, 12 and 18 months (ipsdash/cohorts.py)."""
+    shown = cohorts.shown_table(d.cohorts, cohorts.DEFAULT_WITHIN)
+    trial = outcomes.source("danish_trial")
+    return {
+        "type": "table",
+        "columns": [_column("Startkvartal", "left", 1.4), _column("Startede", width=1)]
+        + [_column(c, width=1.8) for c in shown.columns[2:]],
+        "rows": shown.astype(str).values.tolist(),
+        "total_rows": [],
+        "notes": [
+            texts.definition("cohort_rate"),
+            f"«{cohorts.NOT_FOLLOWED_TEXT}»: årgangen kan endnu ikke være fulgt så længe til {fmt.date_long(d.as_of)}.",
+            f"Til sammenligning: {trial.name}, {trial.citation} {trial.measure}",
+            _hidden_note(d.threshold),
+        ],
     }
 
 
@@ -851,6 +931,8 @@ def document(d: ReportData) -> dict:
                 {"type": "subheading", "text": f"Forløb pr. kommune, {period}"},
                 _municipality_table(d, t["Kommuner"]),
                 {"type": "row", "blocks": [_count_chart(d), _rate_chart(d)]},
+                {"type": "subheading", "text": COHORT_HEADING},
+                _cohort_table(d),
             ],
         },
         {
@@ -869,7 +951,7 @@ def document(d: ReportData) -> dict:
                 {"type": "subheading", "text": "Begreber"},
                 {
                     "type": "definitions",
-                    "items": [{"label": texts.label(k), "text": texts.definition(k)} for k in _defined_terms()],
+                    "items": [{"label": texts.label(k), "text": texts.definition(k)} for k in _defined_terms(PDF_TERMS)],
                 },
             ],
         },
@@ -954,8 +1036,15 @@ def to_pdf(d: ReportData) -> bytes:
 
 
 def to_xlsx(d: ReportData) -> bytes:
-    """The report's tables as an Excel workbook: one sheet per table, numbers as numbers."""
-    return export.excel(tables(d))
+    """The report's tables as an Excel workbook: one sheet per table, numbers as numbers, money
+    to the øre (as `python -m ipsdash` gives it)."""
+    def ore(value):
+        return round(value, 2) if isinstance(value, float) else value
+
+    out = {}
+    for title, df in tables(d).items():
+        out[title] = df.assign(**{c: df[c].map(ore) for c in df.columns if str(c).endswith("_dkk")})
+    return export.excel(out)
 
 
 # --- For the dashboard (ui.call caches these on the extract's version) ---------------------

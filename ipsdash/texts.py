@@ -103,6 +103,23 @@ TERMS: dict[str, Term] = {
         "Fidelitetsscore",
         "Samlet score på IPS-25-skalaen (25–125): 115–125 eksemplarisk, 100–114 god, 74–99 rimelig, 25–73 ikke IPS.",
     ),
+    # Cohort outcomes (ipsdash/cohorts.py; data-contract.md, "Cohort outcomes").
+    "cohort_enrolled": Term(
+        "Startede i kvartalet",
+        "Forløb, der startede hos en IPS-konsulent i kvartalet (eller året) – en årgang.",
+    ),
+    "cohort_rate": Term(
+        "Andel i job eller uddannelse inden for N måneder",
+        "Af de forløb, der startede i kvartalet, andelen hvis første job eller uddannelse (der tæller) begyndte "
+        "senest samme dato N måneder efter opstarten. Forløb, der sluttede uden job, tæller med som ikke i job "
+        "(som i et forsøg). Vises først, når hele årgangen er fulgt N måneder; med 95 %-konfidensinterval (Wilson). "
+        "Samme mål som det danske IPS-forsøg (18 måneder).",
+    ),
+    "cohort_curve": Term(
+        "Tid til første job eller uddannelse",
+        "For hver årgang af startede forløb: andelen, der har fået første job eller uddannelse inden for 1, 2, 3 … "
+        "måneder efter opstarten. Kurven stopper, hvor årgangen endnu ikke er fulgt længere.",
+    ),
     # The funder's report (ipsdash/report.py).
     "spent_in_period_dkk": Term(
         "Forbrugt i perioden (kr.)",
@@ -239,6 +256,11 @@ QUARTER_VS_TRIAL = (
     "var i job eller uddannelse **på et tidspunkt i løbet af 18 måneder** – et længere vindue giver en højere "
     "andel. Det amerikanske IPS-netværk måler som vi pr. kvartal, men kun job. Befolkningstallene er et "
     "øjebliksbillede af alle voksne, ikke resultatet af en indsats."
+)
+
+NOT_FOLLOWED = (
+    "Ikke fulgt længe nok endnu: {quarters}. En årgang vises for N måneder først, når dens sidste forløb kan være "
+    "fulgt N måneder til udtrækkets dato ({as_of}); før det ville andelen se for lav ud."
 )
 
 FUNNEL_NOTE = (
@@ -477,6 +499,14 @@ og kopiér `roles.example.toml` til `roles.toml` (eller sæt `IPS_ROLES_FILE`) m
 Uden login vises kun demodata. Vil I bevidst køre uden login, så sæt `IPS_ALLOW_ANONYMOUS=1`;
 så siger hver side det.
 """
+LOGIN_SETUP_REFUSED = (
+    "Login er sat op med en hemmelighed, som ikke er hemmelig, så dashboardet starter ikke: med den kan enhver "
+    "skrive sin egen login-cookie og se alle kommuners tal."
+)
+LOGIN_SETUP_FIX = (
+    "Ret `.streamlit/secrets.toml` (se README, afsnittet \"Login\"): lav en ny `cookie_secret` med `{how}`, "
+    "og sæt `client_secret` til værdien fra jeres login-udbyder. Genstart derefter dashboardet."
+)
 ANONYMOUS_NOTICE = (
     "Kører uden login (IPS_ALLOW_ANONYMOUS=1): alle, der kan nå adressen, ser alle kommuner og bevillinger. "
     "Sæt login op, før dashboardet bruges med rigtige data."

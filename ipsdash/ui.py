@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, texts, theme
+from ipsdash import access, catalog, charts, data, export, filters, fmt, kpis, privacy, source, targets, texts, theme
 from ipsdash.filters import Selection
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def page_title(title: str) -> str:
     if not chosen:
         return title
     names = call(catalog.municipality_names)
-    who = " og ".join(names.get(m, str(m)) for m in chosen) if len(chosen) <= 2 else f"{len(chosen)} kommuner"
+    who = " og ".join(fmt.plain(names.get(m, str(m))) for m in chosen) if len(chosen) <= 2 else f"{len(chosen)} kommuner"
     return f"{title} – {who}"
 
 
@@ -187,7 +187,8 @@ def page_header(title: str) -> None:
     sel = selection()
     ex = extract()
     st.title(page_title(title))
-    line = filters.describe(_within_scope(sel, ex.scope), call(catalog.municipality_names), call(catalog.grant_titles))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    line = filters.describe(_within_scope(sel, ex.scope), _plain_values(names), _plain_values(titles))
     if ex.demo:
         line += " · " + texts.DEMO_SHORT
     st.caption(line, help=texts.DEMO_NOTICE if ex.demo else None)
@@ -195,6 +196,14 @@ def page_header(title: str) -> None:
         st.warning(texts.ANONYMOUS_NOTICE, icon=":material/lock_open:")
     if "data_warning" in st.session_state:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
+    problem = targets.current()[1]
+    if problem:
+        st.warning(problem, icon=":material/flag:")
+
+
+def _plain_values(texts_by_key: Mapping) -> dict:
+    """Names or titles by key, each as Markdown showing it as plain text (fmt.plain)."""
+    return {k: fmt.plain(v) for k, v in texts_by_key.items()}
 
 
 def marks_note(prefix: str = "") -> None:
@@ -303,6 +312,58 @@ def metric(
         notes.append(f"Regionen: {display(key, region)}")
     if notes:
         container.caption(" · ".join(notes))
+    target_status(container, key, value)
+
+
+# --- Agreed targets (ipsdash/targets.py) --------------------------------------------------------
+
+TARGET_DOTS = {"met": "🟢", "close": "🟠", "not_met": "🔴"}
+
+
+def _target(key: str, municipalities=None, grants=None) -> targets.Target | None:
+    f = selection().filters
+    chosen = f.municipalities if municipalities is None else municipalities
+    return targets.find(targets.current()[0], key, chosen, f.grants if grants is None else grants)
+
+
+def _target_help(key: str, target: targets.Target) -> str:
+    tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if key in RATES else display(key, target.tolerance)
+    text = targets.describe(target, display(key, target.value), tolerance)
+    # The source is the secretariat's own text: shown as plain text, never as Markdown.
+    return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in text)
+
+
+MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|:~$")
+
+
+def target_status(container, key: str, value, municipalities=None) -> None:
+    """Under a card: the figure's status against its agreed target in words and colour, the target
+    and its source on hover; nothing without a target or for a hidden figure."""
+    target = _target(key, municipalities)
+    state = targets.status(value, target)
+    if state is None:
+        return
+    colour = targets.STATUS_COLOUR[state]
+    container.caption(
+        f":{colour}-badge[{targets.STATUS_TEXT[state]}] mål {display(key, target.value)}",
+        help=_target_help(key, target),
+    )
+
+
+def target_column(shown: pd.DataFrame, df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`shown` (a figure_table of `df`) with a column of each row's status against its target for
+    `key`: a municipality's own target where agreed, else the region's. Unchanged without targets."""
+    states = [
+        targets.status(v, _target(key, () if pd.isna(code) else (int(code),), ()))
+        for v, code in zip(df[key], df["municipality_code"])
+    ]
+    if not any(states):
+        return shown
+    out = shown.copy()
+    out[f"Mål: {texts.label(key).lower()}"] = [
+        "" if s is None else f"{TARGET_DOTS[s]} {targets.STATUS_TEXT[s]}" for s in states
+    ]
+    return out
 
 
 def kpi_export(now: pd.Series, before: pd.Series) -> pd.DataFrame:
@@ -457,6 +518,13 @@ def auth_configured() -> bool:
         return False
 
 
+def login_setup_problems() -> list[str]:
+    """Why the `[auth]` of .streamlit/secrets.toml is refused (a public or weak secret); empty when fine."""
+    if not auth_configured():
+        return []
+    return access.login_setup_problems(st.secrets["auth"])
+
+
 def login_providers() -> list[str]:
     """The named providers ([auth.<name>] sections); empty when [auth] itself is the one provider."""
     section = st.secrets["auth"]
@@ -504,6 +572,8 @@ def current_scope() -> access.Scope:
     from the logged-in user's ID-token claims (`st.user`) and the roles file. Every extract and
     every cached figure of a run is keyed on this scope (`extract`, `call`).
     """
+    if login_setup_problems():
+        raise NoAccess(texts.LOGIN_SETUP_REFUSED)
     if not auth_configured():
         location = source.data_dir()
         if anonymous_allowed() or _is_demo(location, data.version(location)):
@@ -527,7 +597,23 @@ def admit() -> bool:
 
     Draws the login button (login configured, no one logged in), the "no access" page (logged
     in without a role), or how to configure login (real data, no login, no IPS_ALLOW_ANONYMOUS).
+    Before any of it, a login set up with a public or weak secret, or a data folder that does not
+    exist, is told as such and nothing else runs.
     """
+    problems = login_setup_problems()
+    if problems:
+        log.error("login refused: %s", " ".join(problems))
+        st.title(texts.APP_TITLE)
+        listed = "\n".join(f"- {p}" for p in problems)
+        st.error(f"{texts.LOGIN_SETUP_REFUSED}\n\n{listed}\n\n{texts.LOGIN_SETUP_FIX.format(how=access.HOW_TO_MAKE_A_SECRET)}",
+                 icon=":material/lock:")
+        return False
+    try:
+        data.require_folder(source.data_root())
+    except data.MissingFolderError as exc:
+        st.title(texts.APP_TITLE)
+        st.error(str(exc), icon=":material/folder_off:")
+        return False
     try:
         current_scope()
         return True
@@ -551,7 +637,7 @@ def admit() -> bool:
         contact = _contact()
         st.error(str(exc) + (f" {texts.NO_ACCESS_CONTACT.format(contact=contact)}" if contact else ""),
                  icon=":material/block:")
-        st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
+        st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
         st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout)
     return False
 
@@ -568,8 +654,9 @@ def account() -> None:
     if not auth_configured():
         return
     scope = current_scope()
-    st.caption(texts.LOGGED_IN_AS.format(user=access.display_name(st.user.to_dict())))
-    st.caption(access.describe(scope, call(catalog.municipality_names), call(catalog.grant_titles)))
+    st.caption(texts.LOGGED_IN_AS.format(user=fmt.plain(access.display_name(st.user.to_dict()))))
+    names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
+    st.caption(access.describe(scope, _plain_values(names), _plain_values(titles)))
     st.button(texts.LOGOUT_BUTTON, icon=":material/logout:", on_click=st.logout, key="logout")
 
 
@@ -627,8 +714,8 @@ def report_downloads(grant_id: str) -> None:
     try:
         report.check(ex, grant_id, sel.start, sel.end)
         report.require_typst()
-    except report.ReportError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+    except report.ReportError as exc:  # may name grant ids of the extract
+        st.warning(fmt.plain(str(exc)), icon=":material/warning:")
         return
     with st.container(horizontal=True):
         st.download_button(

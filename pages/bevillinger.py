@@ -55,20 +55,20 @@ def show_grant(grant_id: str) -> None:
     # One municipality chosen: the page leads with its part of the grant, the whole grant after it.
     lead = budgeted[0] if len(budgeted) == 1 else None
 
-    st.subheader(info["title"])
+    st.subheader(fmt.plain(info["title"]))
     st.caption(
-        f"{info['funder']} · {fmt.dkk_short(info['amount_dkk'])} · "
-        f"{fmt.period(info['start_date'], info['end_date'])} · {grant_id} · opgjort {fmt.date_long(on)}, "
+        f"{fmt.plain(info['funder'])} · {fmt.dkk_short(info['amount_dkk'])} · "
+        f"{fmt.period(info['start_date'], info['end_date'])} · {fmt.plain(grant_id)} · opgjort {fmt.date_long(on)}, "
         "den sidste dag i den valgte periode"
     )
     if missing:
-        st.info(f"{', '.join(names[m] for m in missing)}: intet budget og intet forbrug i denne bevilling.")
+        st.info(f"{', '.join(fmt.plain(names[m]) for m in missing)}: intet budget og intet forbrug i denne bevilling.")
     if lead is not None:
         their = ui.call(grants.grant_outlook, on, grant_id, lead)
         series = ui.call(grants.burndown, grant_id, on, lead)
-        st.markdown(f"#### {names[lead]}: kommunens del af bevillingen")
+        st.markdown(f"#### {fmt.plain(names[lead])}: kommunens del af bevillingen")
         getattr(st, their.tone)(grants.outlook_text(their), icon=":material/event:")
-        money_cards(rows.iloc[0], their, f"Budget, {names[lead]}")
+        money_cards(rows.iloc[0], their, f"Budget, {fmt.plain(names[lead])}")
         lead_burndown = {f"Tilbage, {names[lead]}": series}
     else:
         their, series, lead_burndown = outlook, None, {}
@@ -79,7 +79,7 @@ def show_grant(grant_id: str) -> None:
     burndown = ui.call(grants.burndown, grant_id, on)
     months = ui.call(grants.spending_by_month, grant_id, on, chosen)
     by_category = ui.call(grants.spending_by_category, grant_id, on, chosen)
-    scope = ", ".join(names[m] for m in chosen) if chosen else "hele bevillingen"
+    scope = ", ".join(fmt.plain(names[m]) for m in chosen) if chosen else "hele bevillingen"
     left, right = st.columns(2)
     with left:
         shown = burndown if lead is None else series
@@ -135,7 +135,7 @@ def show_grant(grant_id: str) -> None:
         with columns[i % 2]:
             series = ui.call(grants.burndown, grant_id, on, municipality)
             their = ui.call(grants.grant_outlook, on, grant_id, municipality)
-            st.markdown(f"#### Tilbage af budgettet – {names[municipality]}")
+            st.markdown(f"#### Tilbage af budgettet – {fmt.plain(names[municipality])}")
             getattr(st, their.tone)(grants.outlook_text(their))
             if not series.empty:
                 ui.chart(charts.burndown, series, info["end_date"], on, their.depletion,
@@ -180,7 +180,7 @@ else:
                "bevillingsgiveren – så følger de andre sider den også.")
     ui.downloads("bevillinger", {"Alle bevillinger": overview})
     # Only the open tab's grant is drawn: a click on another tab reruns the page (on_change="rerun").
-    labels = [f"{title} ({grant_id})" for grant_id, title in zip(overview["grant_id"], overview["title"])]
+    labels = [f"{fmt.plain(title)} ({fmt.plain(grant_id)})" for grant_id, title in zip(overview["grant_id"], overview["title"])]
     tabs = st.tabs(labels, key="bevilling_fane", on_change="rerun")
     for tab, grant_id in zip(tabs, overview["grant_id"]):
         if tab.open:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ipsdash import access, catalog, charts, filters, kpis, outcomes, texts, ui
+from ipsdash import access, catalog, charts, filters, fmt, kpis, outcomes, texts, ui
 
 sel = ui.selection()
 ui.page_header("Kommuner")
@@ -31,7 +31,7 @@ if ui.extract().scope.role == access.MUNICIPALITY:
     st.stop()
 st.caption(
     "Siden viser altid alle kommuner og regionen, med de øvrige filtre"
-    + (f"; de valgte kommuner er fremhævet: {', '.join(chosen)}." if chosen else ".")
+    + (f"; de valgte kommuner er fremhævet: {', '.join(fmt.plain(c) for c in chosen)}." if chosen else ".")
 )
 
 prev = sel.previous()
@@ -51,7 +51,7 @@ ui.prefetch(
 st.subheader("Andel i job eller uddannelse: kommunerne mod regionen")
 funnel = ui.call(outcomes.funnel, sel.start, sel.end, filters=sel.filters)
 ui.chart(charts.funnel_plot, funnel, highlight=chosen)
-st.markdown(outcomes.funnel_summary(funnel))
+st.markdown(fmt.plain(outcomes.funnel_summary(funnel)))
 st.caption(texts.FUNNEL_NOTE)
 
 # --- Every KPI ------------------------------------------------------------------------------
@@ -61,7 +61,11 @@ is_region = table["municipality_code"].isna()
 planned = table["status"] == outcomes.STATUS_PLANNED
 st.subheader("Resultater pr. kommune")
 ui.show_table(
-    ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}, not_started=planned),
+    ui.target_column(
+        ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}, not_started=planned),
+        table,
+        "placement_rate",
+    ),
     emphasise=is_chosen,
     strong=is_region,
 )

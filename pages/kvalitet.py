@@ -3,7 +3,7 @@ levels) and whether their consultants are trained. Both tables are optional in t
 
 import streamlit as st
 
-from ipsdash import charts, contract, intake, texts, ui
+from ipsdash import charts, contract, fmt, intake, texts, ui
 
 sel = ui.selection()
 ui.page_header("Kvalitet")
@@ -16,7 +16,7 @@ st.caption(
 
 planned = ui.call(intake.not_started, sel.end, chosen)
 if planned:
-    st.info(texts.NOT_STARTED.format(names=", ".join(planned)), icon=":material/schedule:")
+    st.info(texts.NOT_STARTED.format(names=", ".join(fmt.plain(n) for n in planned)), icon=":material/schedule:")
     if len(planned) == len(chosen):  # only municipalities without IPS: nothing to draw
         st.stop()
 
@@ -38,11 +38,11 @@ if ex.has("fidelity_reviews"):
         st.info(texts.NO_REVIEWS_CHOSEN, icon=":material/info:")
     st.markdown(f"**Seneste måling til og med {ui.period_text(sel.end, sel.end)}**")
     ui.show_table(
-        ui.figure_table(
+        ui.target_column(ui.figure_table(
             latest,
             ["review_date", "fidelity", "previous_fidelity", "fidelity_change"],
             first={"municipality": "Kommune", "fidelity_level": "Niveau"},
-        ),
+        ), latest, "fidelity"),
         text_columns=2,
     )
     tables["Seneste fidelitetsmåling"] = latest

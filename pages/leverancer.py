@@ -24,11 +24,11 @@ cards[1].metric(
 cards[2].metric(
     texts.label("last_delivery"), deliver.last_delivery_day(log), help=texts.definition("last_delivery"), border=True
 )
-st.caption(deliver.status_line(where, log, as_of))
+st.caption(fmt.plain(deliver.status_line(where, log, as_of)))
 
 st.subheader("Nyeste data pr. kommune")
 if notice := deliver.late_notice(fresh, as_of):
-    st.warning(notice, icon=":material/schedule:")
+    st.warning(fmt.plain(notice), icon=":material/schedule:")
 ui.show_table(deliver.freshness_view(fresh), text_columns=2)
 
 st.subheader("Leverancelog")

@@ -28,7 +28,7 @@ cards[2].metric("Datakontrakt", f"Version {contract.CONTRACT_VERSION}", border=T
 
 for key, names in groups.items():
     if names:
-        st.markdown(f"**{texts.DELIVERED[key]}:** {', '.join(names)}.")
+        st.markdown(f"**{texts.DELIVERED[key]}:** {', '.join(fmt.plain(n) for n in names)}.")
 
 st.markdown("#### Hvor nye er data pr. kommune", help=texts.definition("newest_data"))
 if sel.filters.municipalities:

@@ -3,7 +3,7 @@ and whether the consultants have room (caseload against the fidelity limit of 20
 
 import streamlit as st
 
-from ipsdash import charts, contract, intake, kpis, texts, ui
+from ipsdash import charts, contract, fmt, intake, kpis, texts, ui
 
 sel = ui.selection()
 ui.page_header("Indskrivning og venteliste")
@@ -12,7 +12,7 @@ prev = sel.previous()
 
 planned = ui.call(intake.not_started, sel.end, chosen)
 if planned:
-    st.info(texts.NOT_STARTED.format(names=", ".join(planned)), icon=":material/schedule:")
+    st.info(texts.NOT_STARTED.format(names=", ".join(fmt.plain(n) for n in planned)), icon=":material/schedule:")
     if len(planned) == len(chosen):  # only municipalities without IPS: nothing to draw
         st.stop()
 

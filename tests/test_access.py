@@ -95,12 +95,13 @@ def test_a_scope_cannot_be_wider_than_its_role(role, municipalities, grants):
 
 
 def test_email_matches_case_insensitively_and_groups_exactly(roles):
-    assert access.scope_for({"email": "anna@region.example"}, roles) == access.REGION
-    assert access.scope_for({"email": "ANNA@REGION.EXAMPLE"}, roles) == access.REGION
+    # (An email counts only when verified: tests/test_security.py.)
+    assert access.scope_for({"email": "anna@region.example", "email_verified": True}, roles) == access.REGION
+    assert access.scope_for({"email": "ANNA@REGION.EXAMPLE", "email_verified": True}, roles) == access.REGION
     assert access.scope_for({"roles": ["IPS.Kommune.630"]}, roles) == VEJLE
     assert access.scope_for({"groups": "IPS.Kommune.630"}, roles) == VEJLE  # a single value, not a list
     assert access.scope_for({"roles": ["ips.kommune.630"]}, roles) is None  # group values are exact
-    assert access.scope_for({"email": "someone@else.example"}, roles) is None
+    assert access.scope_for({"email": "someone@else.example", "email_verified": True}, roles) is None
     assert access.scope_for({}, roles) is None
 
 
@@ -116,7 +117,8 @@ def test_entries_of_one_role_add_up_and_regional_wins(roles):
 
 
 def test_a_municipality_and_a_funder_entry_together_give_no_access(roles):
-    assert access.scope_for({"roles": ["IPS.Kommune.630"], "email": "fond@fond.example"}, roles) is None
+    both = {"roles": ["IPS.Kommune.630"], "email": "fond@fond.example", "email_verified": True}
+    assert access.scope_for(both, roles) is None
 
 
 def test_an_entry_bound_to_a_provider_matches_only_its_logins(roles):
@@ -433,7 +435,8 @@ def run_as(user: dict | None, page: str | None = None, secrets: dict | None = AU
 
 
 def logged_in(**claims) -> dict:
-    return {"is_logged_in": True, "name": "Test Bruger", **claims}
+    """A logged-in user's claims; an email as the provider verified it (unverified ones match nothing)."""
+    return {"is_logged_in": True, "name": "Test Bruger", **({"email_verified": True} if "email" in claims else {}), **claims}
 
 
 def cards(at: AppTest) -> dict[str, str]:
@@ -617,7 +620,7 @@ def test_comparison_rates_reach_a_municipality_user_as_rates_only(roles_file):
 
 @pytest.fixture(scope="module")
 def real_looking(tmp_path_factory) -> str:
-    """The demo extract without the demo generator's mark: to the app, real data."""
+    """The demo extract with its files written again (no longer byte for byte the committed ones): to the app, real data."""
     out = tmp_path_factory.mktemp("real")
     for path in DEMO.glob("*.parquet"):
         table = pq.read_table(path)

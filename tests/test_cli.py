@@ -9,7 +9,7 @@ import pytest
 
 from ipsdash import cli, data, funding, kpis
 from tests import test_funding, test_kpis
-from tests.builders import base_tables, write_extract
+from tests.builders import base_tables, placement, write_extract
 
 KEYS = {
     "none": [],
@@ -93,14 +93,16 @@ def test_funding_json(capsys, tmp_path):
     tables = base_tables()
     tables["expenditures"] = [test_funding.posting("2024-01-15", 30_000.0)]
     path = str(write_extract(tmp_path, tables))
-    code, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", path)
+    # The data run to the posting's day, 2024-01-15 (a day after it is refused: test_period_after_the_data).
+    code, out, _ = run(capsys, "funding", "--on", "2024-01-15", "--data-dir", path)
     assert code == 0
     rows = json.loads(out)
-    assert list(rows[0]) == list(funding.FIGURES)
+    keys = list(funding.FIGURES)
+    assert list(rows[0]) == [*keys[:2], "municipality", *keys[2:]]  # named, as kpis --by municipality
     assert [(r["grant_id"], r["municipality_code"], r["spent_dkk"]) for r in rows] == [("G1", 630, 30000), ("G1", None, 0)]
-    # 770.000 left at 30.000 per 90 days: 2.310 days after 2024-03-31.
-    assert rows[0]["courses"] == 0 and rows[0]["projected_depletion"] == "2030-07-28"
-    code, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", path, "--by", "grant")
+    # 770.000 left at 30.000 per 90 days: 2.310 days after 2024-01-15.
+    assert rows[0]["courses"] == 0 and rows[0]["projected_depletion"] == "2030-05-13"
+    code, out, _ = run(capsys, "funding", "--on", "2024-01-15", "--data-dir", path, "--by", "grant")
     assert [(r["grant_id"], r["budget_dkk"]) for r in json.loads(out)] == [("G1", 1_000_000)]
 
 
@@ -129,6 +131,21 @@ def test_user_mistakes_get_messages(capsys, q1_dir, argv, code, words):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kpis", "--from", "2030-01-01", "--to", "2030-12-31"],
+        ["kpis", "--from", "2024-04-03", "--to", "2024-04-30", "--by", "month"],
+        ["funding", "--on", "2030-01-01"],
+    ],
+)
+def test_period_after_the_data_is_refused(capsys, q1_dir, argv):
+    # The data of q1_dir run to 2 April 2024 (as `report` refuses it, not last month's stock as if it held then).
+    code, out, err = run(capsys, *argv, "--data-dir", q1_dir)
+    assert code == 1 and out == ""
+    assert "efter udtrækkets data, som går til og med 2. april 2024" in err and "Traceback" not in err
+
+
 def test_missing_table_and_corrupt_file(tmp_path, q1_dir):
     missing = tmp_path / "missing"
     shutil.copytree(q1_dir, missing)
@@ -144,3 +161,59 @@ def test_missing_table_and_corrupt_file(tmp_path, q1_dir):
         )
         assert proc.returncode == 1, proc.stderr
         assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- Output a person can read (issue 17.5) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def money_dir(tmp_path_factory):
+    tables = base_tables()
+    tables["participants"] = test_kpis.COURSES
+    tables["placements"] = test_kpis.PLACEMENTS
+    # Sums that are not exact in binary: 0.1 + 0.2 + 30000 is 30000.300000000003 as a double.
+    tables["expenditures"] = [test_funding.posting("2024-01-10", 0.1), test_funding.posting("2024-01-11", 0.2),
+                              test_funding.posting("2024-01-15", 30_000.0)]
+    return str(write_extract(tmp_path_factory.mktemp("money"), tables))
+
+
+def test_codes_and_counts_are_whole_numbers_in_csv(capsys, money_dir):
+    _, out, _ = run(capsys, "kpis", "--from", "2024-01-01", "--to", "2024-03-31", "--data-dir", money_dir,
+                    "--by", "municipality", "--format", "csv")
+    row = dict(zip(*[line.split(",") for line in out.splitlines()[:2]], strict=True))
+    # A hidden count ("<5") in the column made the others floats: 630.0 and 6.0.
+    assert (row["municipality_code"], row["active"], row["placed"]) == ("630", "6", "<5")
+    _, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", money_dir, "--format", "csv")
+    rows = [line.split(",") for line in out.splitlines()]
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert (first["municipality_code"], first["budget_dkk"], first["spent_dkk"]) == ("630", "800000", "30000.3")
+
+
+def test_json_money_to_the_ore_and_central_row_named(capsys, money_dir):
+    _, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", money_dir)
+    rows = json.loads(out)
+    assert rows[0]["spent_dkk"] == 30000.3 and rows[0]["municipality"] == "Vejle"
+    assert rows[0]["monthly_burn_dkk"] == round(rows[0]["monthly_burn_dkk"], 2)
+    assert [(r["municipality_code"], r["municipality"]) for r in rows] == [(630, "Vejle"), (None, "Centralt")]
+
+
+def test_table_shows_rates_in_per_cent_and_money_in_kroner(capsys, money_dir):
+    _, out, _ = run(capsys, "kpis", "--from", "2024-01-01", "--to", "2024-03-31", "--data-dir", money_dir,
+                    "--min-count", "0", "--format", "table")
+    header, values = (line.split() for line in out.splitlines())
+    row = dict(zip(header, [v for v in values if v != "%"], strict=True))
+    assert row["placement_rate"] == "44,4" and row["active"] == "6"  # 4 of 9; "44,4 %"
+    assert "44,4\N{NO-BREAK SPACE}%" in out or "44,4 %" in out
+    _, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", money_dir, "--by", "grant",
+                    "--format", "table")
+    assert "1.000.000" in out and "kr." in out and "1000000" not in out
+    _, out, _ = run(capsys, "funding", "--on", "2024-03-31", "--data-dir", money_dir, "--format", "table")
+    assert "Centralt" in out and "30.000 kr." in out
+
+
+def test_check_writes_its_problems_to_stderr(capsys, tmp_path):
+    tables = base_tables()
+    tables["placements"] = [placement("NOBODY", "2024-01-01")]
+    path = str(write_extract(tmp_path, tables))
+    code, out, err = run(capsys, "check", "--data-dir", path)
+    assert code == 1 and "NOBODY" in err and "afvises" in err and out == ""

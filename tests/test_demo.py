@@ -77,7 +77,8 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
 
 def test_writes_one_file_per_table_and_no_leftovers(extract):
     path, rows = extract
-    assert sorted(p.name for p in path.iterdir()) == sorted(f"{table}.parquet" for table in TABLES)
+    # The tables and the manifest of their digests (how the dashboard knows the demo extract).
+    assert sorted(p.name for p in path.iterdir()) == sorted([*(f"{t}.parquet" for t in TABLES), demo.DEMO_MANIFEST_NAME])
     assert list(rows) == list(TABLES)
     for table, count in rows.items():
         assert pq.ParquetFile(path / f"{table}.parquet").metadata.num_rows == count, table
@@ -378,7 +379,7 @@ def test_chunks_have_unique_ids_and_are_sorted_within(tmp_path, monkeypatch):
 def test_zero_courses_still_writes_every_table(tmp_path):
     rows = demo.write_demo(tmp_path, courses=0)
     assert rows["participants"] == 0 and rows["placements"] == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{table}.parquet" for table in TABLES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(f"{t}.parquet" for t in TABLES), demo.DEMO_MANIFEST_NAME])
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ The period is the first quarter of 2024, [2024-01-01, 2024-03-31], as in test_kp
 import datetime as dt
 import itertools
 
+import numpy as np
 import pytest
 
 from ipsdash import data, kpis, outcomes, stats
@@ -123,41 +124,62 @@ def test_no_unknown_band_when_every_job_has_hours(hours_extract):
 # --- Funnel limits -----------------------------------------------------------------------
 
 
-def test_funnel_limits_by_hand():
-    # Worked with z rounded to 1.96 (3.0902), so to 1e-5.
-    # p0 = 0.4, n = 100, z = 1.96: z² = 3.8415; denominator 1 + 3.8415/100 = 1.038415;
-    # centre (0.4 + 3.8415/200) / 1.038415 = 0.403699;
-    # half 1.96 · sqrt(0.24/100 + 3.8415/40000) / 1.038415 = 1.96 · 0.049960 / 1.038415 = 0.094300.
-    low, high = stats.funnel_limits(0.4, 100, stats.Z95)
-    assert (float(low), float(high)) == pytest.approx((0.309399, 0.497999), abs=1e-5)
-    # z = 3.0902 (99.8 %): z² = 9.5495; denominator 1.095495; centre 0.4477475 / 1.095495 = 0.408718;
-    # half 3.0902 · sqrt(0.0024 + 0.00023874) / 1.095495 = 0.144901.
-    low, high = stats.funnel_limits(0.4, 100, stats.Z998)
-    assert (float(low), float(high)) == pytest.approx((0.263817, 0.553619), abs=1e-5)
+def test_funnel_limits_of_the_contract_example():
+    # n = 5, p0 = 0.38 (the data contract's "Comparing municipalities fairly"): F(0) = 0.62^5 = 0.0916
+    # is already above 0.025, so the lower limit is (0 - (0.0916 - 0.025) / 0.0916) / 5 < 0, clipped to 0;
+    # F(3) = 0.9275 < 0.975 <= F(4) = 0.9921, so the upper is (4 - (0.9921 - 0.975) / 0.0646) / 5 = 0.747.
+    low, high = stats.funnel_limits(0.38, 5, stats.TAIL95)
+    assert (float(low), float(high)) == pytest.approx((0.0, 0.7472), abs=1e-4)
+    # 0 of 5 happens 9 % of the time by chance: not unusual (a Wilson interval around p0 said it was).
+    assert outcomes.funnel_position(0.0, 5, 0.38) == "inside"
+
+
+P0S = [0.0, 0.001, 0.02, 0.1, 0.25, 0.38, 0.5, 0.62, 0.9, 0.999, 1.0]
+NS = [1, 2, 3, 4, 5, 7, 10, 13, 20, 37, 50, 100, 251, 1000, 4999, 100_000]
+
+
+@pytest.mark.parametrize("tail", [stats.TAIL95, stats.TAIL998])
+def test_funnel_limits_equal_the_binomial_reference(tail):
+    binom = pytest.importorskip("scipy.stats").binom
+
+    def reference(n, p0, q):
+        r = binom.ppf(q, n, p0)
+        f, below = binom.cdf(r, n, p0), binom.cdf(r - 1, n, p0)
+        return min(max((r - (f - q) / (f - below)) / n, 0.0), 1.0)
+
+    for p0 in P0S:
+        low, high = stats.funnel_limits(p0, NS, tail)
+        for n, lo, hi in zip(NS, low, high, strict=True):
+            assert lo == pytest.approx(reference(n, p0, tail), abs=1e-9), (n, p0, tail)
+            assert hi == pytest.approx(reference(n, p0, 1 - tail), abs=1e-9), (n, p0, 1 - tail)
 
 
 def test_funnel_limits_narrow_as_n_grows_and_stay_in_0_1():
-    low, high = stats.funnel_limits(0.4, [5, 20, 100, 1000], stats.Z998)
+    low, high = stats.funnel_limits(0.4, [5, 20, 100, 1000], stats.TAIL998)
     assert all(a > b for a, b in itertools.pairwise(high)) and all(a < b for a, b in itertools.pairwise(low))
     assert low.min() >= 0 and high.max() <= 1
-    # n = 20 by hand: denominator 1.192074, centre 0.416113, half 0.197310 (z = 1.96).
-    low, high = stats.funnel_limits(0.4, 20, stats.Z95)
-    assert (float(low), float(high)) == pytest.approx((0.218803, 0.613423), abs=1e-5)
+    assert np.isnan(stats.funnel_limits(0.4, [0], stats.TAIL95)[0]).all()
 
 
 @pytest.mark.parametrize(
     ("rate", "expected"),
     [
-        (0.60, "high_998"),  # above 0.553619
-        (0.52, "high_95"),  # between 0.497999 and 0.553619
-        (0.497, "inside"),  # just under the 95 % limit
+        (0.60, "high_998"),  # above 0.548574 (99.8 % at n = 100, p0 = 0.4)
+        (0.52, "high_95"),  # between 0.492031 and 0.548574
+        (0.49, "inside"),  # just under the 95 % limit
         (0.40, "inside"),
-        (0.30, "low_95"),  # between 0.263817 and 0.309399
-        (0.25, "low_998"),  # under 0.263817
+        (0.29, "low_95"),  # between 0.246988 and 0.300144
+        (0.24, "low_998"),  # under 0.246988
     ],
 )
 def test_funnel_position_at_n_100(rate, expected):
     assert outcomes.funnel_position(rate, 100, 0.4) == expected
+
+
+def test_on_a_limit_is_inside():
+    low, high = stats.funnel_limits(0.4, 100, stats.TAIL95)
+    assert outcomes.funnel_position(float(high), 100, 0.4) == "inside"
+    assert outcomes.funnel_position(float(low), 100, 0.4) == "inside"
 
 
 # --- Municipalities side by side ------------------------------------------------------------

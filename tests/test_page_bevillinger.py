@@ -91,7 +91,8 @@ def test_one_grant_equals_the_cli_on_the_period_end(as_of):
     at = app(PAGE, bevilling=APMF)
     assert at.title[0].value == "Bevillinger"
     assert at.main.subheader[0].value == "Udbredelse af IPS i Region Syddanmark"
-    about = next(m.value for m in at.markdown if "Den A.P. Møllerske Støttefond" in m.value)
+    # Names and titles are Markdown that shows them as written (fmt.plain).
+    about = next(m.value for m in at.markdown if fmt.plain("Den A.P. Møllerske Støttefond") in m.value)
     assert "2.400.000 kr." in about and "1. juli 2021 – 30. juni 2027" in about
     assert_cards_equal_cli(at, as_of, "APMF-2021")
     assert_municipalities_equal_cli(at, as_of, "APMF-2021")
@@ -120,15 +121,16 @@ def test_all_grants_one_tab_each_with_an_overview(as_of):
     at = app(PAGE)
     overview = table_with(at, "Opbrugt mod slutdato")
     assert list(overview["Bevilling"]) == list(catalog.grants(data.get_extract())["title"])
-    assert [t.label for t in at.tabs] == [f"{t} ({g})" for g, t in zip(catalog.grants(data.get_extract())["grant_id"],
-                                                                          overview["Bevilling"])]
+    # Titles on tabs and headings are Markdown showing them as written (fmt.plain).
+    ids = catalog.grants(data.get_extract())["grant_id"]
+    assert [t.label for t in at.tabs] == [f"{fmt.plain(t)} ({fmt.plain(g)})" for g, t in zip(ids, overview["Bevilling"])]
     # Only the open tab is drawn, the first at first; another tab drawn on its own when opened.
-    assert [s.value for s in at.main.subheader] == [overview["Bevilling"][0]]
+    assert [s.value for s in at.main.subheader] == [fmt.plain(overview["Bevilling"][0])]
     assert len(at.get("plotly_chart")) == 3
-    at.session_state["bevilling_fane"] = RSD
+    at.session_state["bevilling_fane"] = f"{fmt.plain('Regional medfinansiering af IPS 2022-2026')} ({fmt.plain('RSD-2022')})"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [s.value for s in at.main.subheader] == ["Regional medfinansiering af IPS 2022-2026"]
+    assert [s.value for s in at.main.subheader] == [fmt.plain("Regional medfinansiering af IPS 2022-2026")]
     assert_cards_equal_cli(at, as_of, "RSD-2022")
     assert len(at.get("plotly_chart")) == 3
 

@@ -52,7 +52,7 @@ def test_small_municipality_shows_hidden_counts_not_numbers():
 
 
 def test_every_page_renders_with_a_filter():
-    for page in ("pages/venteliste.py", "pages/job.py", "pages/bevillinger.py", "pages/kommuner.py",
+    for page in ("pages/venteliste.py", "pages/job.py", "pages/forloeb.py", "pages/bevillinger.py", "pages/kommuner.py",
                  "pages/kvalitet.py", "pages/om.py"):
         at = app(page, kommune="Vejle")
         assert at.title[0].value != "Overblik", page

@@ -1,13 +1,18 @@
 """The SQL's figures equal a naive course-by-course reading of the contract on random extracts."""
 
+import contextlib
 import dataclasses
 import datetime as dt
+import io
+import json
 import math
+import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from ipsdash import kpis
+from ipsdash import cli, data, kpis
 from tests import reference
 from tests.test_differencing import CODES, random_extract
 
@@ -124,3 +129,99 @@ def test_only_whole_months_go_to_the_cube(tmp_path):
     assert kpis._monthly(ex, [q], nobody)[0].empty and kpis._daily(ex, q, nobody).empty
     # A period after the cube's last month is asked of the courses.
     assert not kpis._in_whole_months(ex, dt.date(2040, 1, 1), dt.date(2040, 1, 31))
+
+
+# --- the regression extracts and nasty random extracts ----------------------------------------------
+
+REGRESSIONS = Path(__file__).resolve().parents[2] / "shared" / "regressions"
+REGRESSION_CASES = sorted(p.parent.name for p in REGRESSIONS.glob("*/expected.json")) if REGRESSIONS.is_dir() else []
+
+
+def _expected_matches(got, want: dict, context) -> None:
+    for key, value in want.items():
+        if isinstance(value, float) and not float(value).is_integer():
+            assert got[key] is not None and round(float(got[key]), 6) == value, (context, key, got[key], value)
+        else:
+            assert same(got[key], value), (context, key, got[key], value)
+
+
+@pytest.mark.skipif(not REGRESSION_CASES, reason="../shared/regressions is not beside this checkout")
+@pytest.mark.parametrize("case", REGRESSION_CASES)
+def test_the_regression_extracts_give_their_figures_through_every_path(case):
+    """The monthly cube, the day path and the command line each give the contract's exact figures."""
+    folder = REGRESSIONS / case
+    expected = json.loads((folder / "expected.json").read_text())
+    a, b = dt.date.fromisoformat(expected["from"]), dt.date.fromisoformat(expected["to"])
+    ex = data.open_extract(str(folder / "extract"))
+    assert kpis._in_whole_months(ex, a, b)  # pages ask the cube
+    for name, want in expected["figures"].items():
+        _, _, code = name.partition(" ")
+        filters = kpis.Filters(municipalities=(int(code),)) if code else kpis.Filters()
+        q = kpis.Question.of(a, b)
+        cube = kpis._monthly(ex, [q], filters)[0].iloc[0]
+        days = kpis._daily(ex, q, filters).iloc[0]
+        argv = ["kpis", "--data-dir", str(folder / "extract"), "--from", expected["from"], "--to", expected["to"],
+                "--min-count", "0", "--format", "json"] + (["--municipality", code] if code else [])
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(argv) == 0
+        printed = json.loads(out.getvalue())[0]
+        for path, got in (("cube", cube), ("days", days), ("cli", printed)):
+            _expected_matches(got, want, (case, name, path))
+
+
+# 200 extracts in chunks, so that test workers (pytest-xdist) share them out.
+NASTY_CHUNKS = [range(start, start + 25) for start in range(0, 200, 25)]
+
+
+def _nasty_choice(rng: random.Random, codes: list[int]) -> tuple[kpis.Filters, list[kpis.Question]]:
+    filters = rng.choice([
+        kpis.Filters(),
+        kpis.Filters(municipalities=tuple(rng.sample(codes, rng.randint(1, len(codes))))),
+        kpis.Filters(target_group=rng.choice(("psykiatri", "misbrug"))),
+        kpis.Filters(variant=rng.choice(("IPS", "IPS+"))),
+        kpis.Filters(grants=(rng.choice(reference.NASTY_GRANTS),), variant="IPS"),
+    ])
+    questions = []
+    for _ in range(3):
+        first = dt.date(rng.randint(2021, 2025), rng.randint(1, 12), 1)
+        last = first + pd.offsets.MonthEnd(rng.randint(1, 24))
+        by = rng.choice(("none", "municipality", "grant", "target_group", "variant", "age_band", "sex"))
+        questions.append(kpis.Question.of(first, last.date(), by, rng.choice(("whole", "whole", "month", "quarter"))))
+    return filters, questions
+
+
+def _naive_matches(got: pd.DataFrame, q: kpis.Question, courses, placements, filters, context) -> None:
+    chosen = [c for c in courses
+              if (not filters.municipalities or c["municipality_code"] in filters.municipalities)
+              and (not filters.grants or c["grant_id"] in filters.grants)
+              and filters.target_group in (None, c["target_group"]) and filters.variant in (None, c["variant"])]
+    key = kpis.GROUP_KEYS[q.by][0] if kpis.GROUP_KEYS[q.by] else None
+    for _, row in got.iterrows():
+        group = row[key] if key else None
+        group = None if group is not None and pd.isna(group) else group
+        mine = [c for c in chosen if reference.in_group(c, q.by, group)]
+        want = reference.kpis(mine, placements, q.start, q.end)
+        for figure in FIGURES:
+            assert same(row[figure], want[figure]), (context, group, figure, row[figure], want[figure])
+
+
+@pytest.mark.parametrize("seeds", NASTY_CHUNKS, ids=lambda seeds: f"{seeds.start}-{seeds.stop - 1}")
+def test_the_cube_the_days_and_the_contract_agree_on_nasty_extracts(tmp_path, seeds):
+    """Hundreds of awkward extracts (tests/reference.py, `nasty_tables`): for random filters and
+    questions in whole months, the monthly cube equals the day path, and both the naive reading."""
+    for seed in seeds:
+        tables = reference.nasty_tables(seed)
+        ex = data.open_extract(str(reference.write_nasty(tmp_path / str(seed), tables)))
+        rng = random.Random(seed)
+        codes = [m["municipality_code"] for m in tables["municipalities"]]
+        filters, questions = _nasty_choice(rng, codes)
+        # Only what the cube holds is asked of it (kpi_raw_many asks the rest of the courses).
+        whole = [q for q in questions if kpis._in_whole_months(ex, q.start, q.end)]
+        cubed = dict(zip(whole, kpis._monthly(ex, whole, filters))) if whole else {}
+        for q in questions:
+            days = kpis._daily(ex, q, filters)
+            if q in cubed:
+                pd.testing.assert_frame_equal(cubed[q], days, check_dtype=False, obj=f"seed {seed}: {q} {filters}")
+            if q.grain == "whole":
+                _naive_matches(days, q, tables["participants"], tables["placements"], filters, (seed, q, filters))

@@ -14,6 +14,7 @@ import re
 import sys
 
 import openpyxl
+import pandas as pd
 import pypdf
 import pytest
 
@@ -74,7 +75,7 @@ def printed(key: str, value) -> str:
     if value is None:
         return "–"
     if key == "projected_depletion":  # ISO text in the CLI's JSON
-        return fmt.date_short(dt.date.fromisoformat(value))
+        return fmt.date_medium(dt.date.fromisoformat(value))  # one date style in the tables
     if isinstance(value, str):
         return value  # "<5"
     if key in ("placement_rate", "job_rate", "education_rate", "use"):
@@ -390,8 +391,8 @@ def test_a_grant_with_no_courses_and_no_spending_still_reads(tmp_path):
     text = " ".join(pdf_lines(report.to_pdf(figures)))
     assert "Bevillingen har ingen posteringer" not in text  # the grant started in 2020: months with zero
     assert "Andel i job eller uddannelse" in text
-    early = report.build(extract, "G1", d("2019-01-01"), d("2019-03-31"))  # before the grant began
-    assert "Bevillingen har ingen posteringer til og med 31. marts 2019" in " ".join(pdf_lines(report.to_pdf(early)))
+    with pytest.raises(report.ReportError, match="før bevillingen begynder"):  # issue 17: refused, not empty
+        report.build(extract, "G1", d("2019-01-01"), d("2019-03-31"))
 
 
 def test_text_from_the_extract_is_printed_as_it_is_never_as_markup(tmp_path):
@@ -454,3 +455,121 @@ def test_missing_typst_says_what_to_install(capsys, tmp_path, monkeypatch):
     assert code == 1
     assert "typst" in err and "pip install -r requirements.txt" in err and "Traceback" not in err
     assert not (tmp_path / "r.pdf").exists()
+
+
+# --- Issue 17: fair comparisons and the small defects -----------------------------------------------
+
+
+def test_a_period_reaching_past_the_data_is_compared_with_as_many_days(tmp_path):
+    # The data run to 1 July 2024 (the newest posting): January to July is six months and a day,
+    # compared with six months and a day before, not with seven whole months.
+    extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
+    figures = report.build(extract, "G1", d("2024-01-01"), d("2024-07-31"))
+    assert (figures.previous_start, figures.previous_end) == (d("2023-06-01"), d("2023-12-01"))
+    whole = report.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    assert (whole.previous_start, whole.previous_end) == (d("2023-07-01"), d("2023-12-31"))
+
+
+def test_a_hidden_change_is_a_dash():
+    # A table's change column holds NaN, not None, where a figure is hidden: it printed "-–".
+    column = pd.Series([None, 1.0], dtype=float)
+    assert report.show_change("waiting", column[0]) == "–"
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "printed"),
+    [(12.6, 12.4, "+1"), (12.5, 11.5, "+1"), (19.4, 18.5, "±0"), (10.0, 12.5, "-3")],
+)
+def test_a_median_and_its_change_add_up_as_printed(now, before, printed):
+    key = "waiting_days_median"
+    assert report.show_change(key, report.printed_change(key, now, before)) == printed
+    shown_now, shown_before = (int(report.show(key, v)) for v in (now, before))
+    assert shown_now - shown_before == int(printed.replace("±", ""))
+
+
+def test_every_change_in_the_key_table_adds_up(demo_data):
+    table = report._key_table(demo_data)
+    checked = 0
+    for row in table["rows"]:
+        if isinstance(row, dict) or "%" in row[1] or not all(re.fullmatch(r"-?[\d.]+", c) for c in row[1:3]):
+            continue
+        now, before = (int(c.replace(".", "")) for c in row[1:3])
+        change = row[3].replace(".", "").replace("±", "")
+        assert now - before == int(change), row
+        checked += 1
+    assert checked > 10
+
+
+@pytest.fixture(scope="module")
+def slow_spender(tmp_path_factory):
+    """G1 (to 31 December 2025) has 970.000 left and spends 30.000 per 90 days: 2.910 days, into 2032."""
+    tables = base_tables()
+    tables["expenditures"] = [{"grant_id": "G1", "municipality_code": 630, "posting_date": d("2024-01-15"),
+                               "category": "løn", "amount_dkk": 30_000.0}]
+    return data.open_extract(str(write_extract(tmp_path_factory.mktemp("slow"), tables)))
+
+
+def test_a_depletion_long_after_the_grant_ends_is_explained(slow_spender):
+    figures = report.build(slow_spender, "G1", d("2024-01-01"), d("2024-01-15"))
+    text = " ".join(" ".join(pdf_lines(report.to_pdf(figures))).split())
+    assert ("Med det nuværende forbrug rækker pengene til 3. januar 2032, 6 år efter bevillingens slutning "
+            "(31. december 2025).") in text
+
+
+def test_a_period_before_the_grant_is_refused(slow_spender, capsys, tmp_path):
+    with pytest.raises(report.ReportError, match="før bevillingen begynder, 1. januar 2020"):
+        report.build(slow_spender, "G1", d("2019-01-01"), d("2019-12-31"))
+    out = tmp_path / "r.pdf"
+    assert cli.main(["report", "--grant", GRANT, "--from", "2020-01-01", "--to", "2020-12-31", "--out", str(out),
+                     "--data-dir", DEMO]) == 1
+    assert "før bevillingen begynder, 1. juli 2021" in capsys.readouterr().err and not out.exists()
+
+
+def test_one_date_style_in_the_pdf(demo_files):
+    lines = pdf_lines(demo_files["pdf"])
+    assert not [line for line in lines if re.search(r"\b\d{1,2}\.\d{2}\.\d{4}\b", line)]
+    assert any("(IPS fra 1. sep. 2026)" in line for line in lines)
+
+
+def test_the_definitions_are_the_terms_the_report_uses(demo_data):
+    doc = report.document(demo_data)
+    blocks = [b for s in doc["sections"] for b in s["blocks"] for b in (b.get("blocks") or [b])]
+    shown = set()
+    for b in blocks:
+        if b["type"] == "table":
+            shown |= {c["header"].split("\n")[0] for c in b["columns"]}
+            shown |= {r[0] for r in b["rows"] if isinstance(r, list)}
+        if b["type"] == "cards":
+            shown |= {i["label"] for i in b["items"]}
+    defined = next(b for b in blocks if b["type"] == "definitions")["items"]
+    assert defined
+    for item in defined:
+        label = item["label"].removesuffix(" (kr.)")
+        assert any(s.startswith(label) for s in shown), item["label"]
+    # The workbook: every term defined is a column of another sheet.
+    book = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(demo_data)))
+    headers = {c for title in book.sheetnames if title != "Definitioner" for c in next(book[title].iter_rows(values_only=True))}
+    terms = [r["Begreb"] for r in sheet_rows(book, "Definitioner") if r["Begreb"] != "Små tal"]
+    assert terms and all(t in headers for t in terms), [t for t in terms if t not in headers]
+
+
+def test_cohorts_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files, demo_data):
+    from ipsdash import cohorts
+
+    first = min(d(START), demo_data.grant.start).isoformat()
+    rows = cli_json(capsys, "cohorts", "--from", first, "--to", END, "--grant", GRANT)
+    assert rows and any(r["rate_18m"] is not None for r in rows)
+    lines = between(pdf_lines(demo_files["pdf"]), report.COHORT_HEADING, "Definitioner og datagrundlag")
+    book = sheet_rows(openpyxl.load_workbook(io.BytesIO(demo_files["xlsx"])), "Forløb over tid")
+    assert len(book) == len(rows)
+    for row, sheet in zip(rows, book):
+        label = fmt.quarter_label(dt.date.fromisoformat(row["cohort_start"]))
+        line = row_line(lines, label)
+        for n in cohorts.DEFAULT_WITHIN:
+            if row[f"rate_{n}m"] is not None:
+                assert f"{fmt.percent(row[f'rate_{n}m'])} {fmt.interval(row[f'rate_{n}m_low'], row[f'rate_{n}m_high'])}" \
+                    in line, (label, n, line)
+        assert line.startswith(f"{label} {printed('enrolled', row['enrolled'])} "), line
+        for key in ("enrolled", "placed_6m", "placed_18m", "rate_18m"):
+            assert same(sheet[key], row[key]), (label, key)
+    assert cohorts.NOT_FOLLOWED_TEXT in " ".join(lines)

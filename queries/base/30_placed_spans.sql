@@ -23,15 +23,17 @@ by_kind as (
     from counting_placements
 ),
 
--- How far the course's earlier-starting placements of the kind reach; one that starts after
--- that begins a new run, and the reach is then the end of the run before it.
+-- How far the course's placements of the kind that start on an earlier day reach; one that starts
+-- after that begins a new run, and the reach is then the end of the run before it. Both windows
+-- frame by start day (range), never by row, so that placements starting on the same day fall in
+-- one run whatever order the engine reads them in (queries/base/50_monthly.sql, placed_month_runs).
 reached as (
     select
         *,
         max(end_date) over (
             partition by participant_id, kind
-            order by start_date, end_date
-            rows between unbounded preceding and 1 preceding
+            order by start_date
+            range between unbounded preceding and interval 1 day preceding
         ) as reached
     from by_kind
 ),
@@ -41,8 +43,8 @@ numbered as (
         *,
         sum(case when reached is null or start_date > reached then 1 else 0 end) over (
             partition by participant_id, kind
-            order by start_date, end_date
-            rows between unbounded preceding and current row
+            order by start_date
+            range between unbounded preceding and current row
         ) as run_number
     from reached
 ),

@@ -85,26 +85,31 @@ spans as (
     from counting_placements
 ),
 
--- How far the course's earlier-starting spans of the kind reach; a span that starts more than a
--- month after that begins a new run.
+-- How far the course's spans of the kind that start in an earlier month reach; a span that starts
+-- more than a month after that begins a new run. Both windows frame by start month (range), never
+-- by row: spans that start in the same month are in one run whatever order they are read in (a
+-- row frame over tied spans, two placements with the same months, numbered them in an order of
+-- the engine's choosing, split the course into two runs and counted it twice as placed).
 reached as (
     select
         *,
         max(end_month) over (
             partition by participant_id, kind
-            order by start_month, end_month
-            rows between unbounded preceding and 1 preceding
+            order by start_month
+            range between unbounded preceding and 1 preceding
         ) as reached
     from spans
 ),
 
+-- Spans with the same start month share `reached` and so the run number: the numbers of a course's
+-- runs grow with their start but need not be consecutive.
 numbered as (
     select
         *,
         sum(case when reached is null or start_month > reached + 1 then 1 else 0 end) over (
             partition by participant_id, kind
-            order by start_month, end_month
-            rows between unbounded preceding and current row
+            order by start_month
+            range between unbounded preceding and current row
         ) as run_number
     from reached
 )
