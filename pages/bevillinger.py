@@ -38,8 +38,10 @@ def money_cards(row, outlook, budget_label: str) -> None:
     card(cards[0], "budget_dkk", mio(row["budget_dkk"]), label=f"{budget_label} (mio. kr.)")
     card(cards[1], "spent_dkk", mio(row["spent_dkk"]), f"{fmt.percent(row['use'])} af budgettet",
          label="Forbrugt (mio. kr.)")
-    card(cards[2], "remaining_dkk", mio(outlook.remaining_dkk),
-         f"Opbrugt {fmt.date_medium(row['projected_depletion'])} · slutdato {fmt.date_medium(outlook.end)}",
+    depletion = row["projected_depletion"]
+    # Overspent or nothing left: say so, not "Opbrugt –".
+    runs_out = f"Opbrugt {fmt.date_medium(depletion)}" if not fmt.is_missing(depletion) else outlook.short
+    card(cards[2], "remaining_dkk", mio(outlook.remaining_dkk), f"{runs_out} · slutdato {fmt.date_medium(outlook.end)}",
          label="Tilbage (mio. kr.)")
 
 
