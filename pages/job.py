@@ -44,7 +44,8 @@ names = {s.key: s.name for s in outcomes.SOURCES}
 shown = st.session_state.get("job_references", list(names))  # the pills under the chart
 references = [r for r in outcomes.REFERENCES if r.source in shown]
 sources = [s for s in outcomes.SOURCES if s.key in shown]
-ui.chart(charts.quarterly_rate, quarters, sel.end, references, sources, needs=(quarters, ["placement_rate"]))
+ui.chart(charts.quarterly_rate, quarters, sel.end, references, sources, needs=(quarters, ["placement_rate"]),
+         key="job_rate_by_quarter")
 st.pills(
     "Sammenlign med",
     list(names),
@@ -74,18 +75,19 @@ months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{texts.label('job_starts')} pr. måned**")
-    ui.chart(charts.monthly_bars, months, "job_starts", t, shade=(sel.start, sel.end), needs=(months, ["job_starts"]))
+    ui.chart(charts.monthly_bars, months, "job_starts", t, shade=(sel.start, sel.end), needs=(months, ["job_starts"]),
+             key="job_starts_by_month")
     st.caption("Den markerede flade er den valgte periode.")
 with right:
     st.markdown(f"**{texts.label('days_to_first_placement_median')} pr. kvartal**")
     ui.chart(charts.quarter_bars, quarters, "days_to_first_placement_median", t, sel.end,
-             needs=(quarters, ["days_to_first_placement_median"]))
+             needs=(quarters, ["days_to_first_placement_median"]), key="job_days_by_quarter")
     st.caption(f"Medianen vises ikke for et kvartal med færre end {t} første starter.")
 
 # --- Hours ---------------------------------------------------------------------------------
 hours = ui.call(outcomes.hours_table, sel.start, sel.end, filters=sel.filters)
 st.subheader(texts.label("job_hours"))
-ui.chart(charts.hours_bars, hours, t, needs=(hours, ["courses"]))
+ui.chart(charts.hours_bars, hours, t, needs=(hours, ["courses"]), key="job_hours")
 st.caption(
     f"Forløb i ordinært job i {ui.period_text(sel.start, sel.end)}, hvert forløb én gang med timerne i det "
     f"senest startede job. En søjle med færre end {t} vises skraveret som <{t}; en søjle uden tal er skjult "

@@ -38,7 +38,8 @@ def shown_cell(row: dict, n: int) -> str:
 @pytest.mark.parametrize(("query", "args"), [({}, ()), ({"kommune": "Vejle"}, ("--municipality", "630"))])
 def test_the_table_and_chart_equal_the_command_line(query, args):
     at = app(PAGE, **query)
-    assert at.title[0].value == "Forløb over tid"
+    # The municipality chosen is in the page's title (issue 19).
+    assert at.title[0].value == "Forløb over tid" + (f" – {query['kommune']}" if query else "")
     sel = at.session_state["selection"]
     start = outcomes.quarters_start(sel.start, sel.end, quarters=12)
     rows = cli(start, sel.end, *args)
