@@ -165,7 +165,9 @@ def dkk_short(x: Any) -> str:
     value = _decimal(x)
     if value is None:
         return MISSING
-    if abs(value) >= 1_000_000:
+    # By the amount as rounded: 999.600 kr. is "1,0 mio. kr.", never "1.000 t. kr.".
+    thousands = (value / 1_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if abs(thousands) >= 1_000:
         return mio_dkk(x)
     if abs(value) >= 100_000:
         return _number(value / 1_000, 0) + SPACE + "t. kr."
