@@ -98,7 +98,7 @@ def budget_rows(
     municipalities: tuple[int, ...] = (),
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """The grant's municipalities on day `on` (funding.funding_table, by municipality), largest budget first.
+    """The grant's municipalities on day `on` (funding.funding_table, by municipality), by name (catalog.in_order).
 
     `municipalities` keeps only those (empty: all). The rows are protected as the whole table is,
     so a filter never changes which counts are hidden. The central part is `central_row`.
@@ -108,10 +108,7 @@ def budget_rows(
     rows = table[table["municipality_code"].notna()]
     if municipalities:
         rows = rows[rows["municipality_code"].isin(municipalities)]
-    order = rows.assign(_budget=pd.to_numeric(rows["budget_dkk"]).fillna(-1)).sort_values(
-        ["_budget", "municipality"], ascending=[False, True]
-    )
-    return order.drop(columns="_budget").reset_index(drop=True)
+    return catalog.in_order(rows)
 
 
 def central_row(extract: data.Extract, on: dt.date, grant_id: str, min_count: int | None = None) -> pd.DataFrame:

@@ -218,7 +218,7 @@ def municipality_table(
     figures = list(kpis.FIGURES)
     by[figures] = by[figures].astype(object)
     by.loc[blank, figures] = None
-    out = pd.concat([region, by], ignore_index=True)
+    out = catalog.in_order(pd.concat([region, by], ignore_index=True))
     out["municipality_code"] = out["municipality_code"].astype("Int64")
     out["is_started"] = out["status"].str.startswith("Siden") | out["municipality_code"].isna()
     return out[["municipality_code", "municipality", "status", "is_started", *kpis.FIGURES]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ipsdash import data, filters, fmt, kpis, outcomes, texts, ui
+from ipsdash import catalog, data, filters, fmt, kpis, outcomes, texts, ui
 from tests.apptest import app
 from tests.conftest import ROOT
 from tests.test_page_job import charts, cli, period, values
@@ -49,7 +49,8 @@ def test_tables_equal_the_command_line(query, args):
     at = app(PAGE, periode=filters.LAST_YEAR, **query)
     shown = tables(at)
     region = cli(start, end, "--by", "none", *args)[0]
-    municipalities = cli(start, end, "--by", "municipality", *args)
+    # The command line lists by code; the page in the one order of municipalities: by name (catalog.in_order).
+    municipalities = sorted(cli(start, end, "--by", "municipality", *args), key=lambda m: catalog.name_key(m["municipality"]))
     names = [outcomes.REGION] + [m["municipality"] for m in municipalities]
     statuses = list(shown["courses"]["IPS-start"])
     # The page tells a hidden figure ("skjult") from one that cannot be computed ("–"), as the

@@ -60,3 +60,19 @@ def test_every_page_renders_with_a_filter():
                  "pages/kvalitet.py", "pages/om.py"):
         at = app(page, kommune="Vejle")
         assert at.title[0].value != "Overblik", page
+
+
+def test_municipalities_in_one_order_in_the_selector_and_the_tables():
+    # The region first, then the municipalities by name in Danish order (catalog.in_order), everywhere.
+    from ipsdash import catalog, outcomes
+
+    at = app("pages/kommuner.py")
+    options = list(at.multiselect(key="kommune").options)
+    assert options == sorted(options, key=catalog.name_key) and len(options) == 15
+    results, *others = (list(frame.value["Kommune"]) for frame in at.dataframe)
+    assert results == [outcomes.REGION, *options]
+    for names in others:  # the changes leave out planned municipalities, in the same order
+        assert names[0] == outcomes.REGION and names[1:] == [o for o in options if o in names]
+    at = app("pages/bevillinger.py", bevilling="Udbredelse af IPS i Region Syddanmark (APMF-2021)")
+    budgets = list(at.dataframe[0].value["Kommune"])
+    assert budgets == sorted(budgets, key=catalog.name_key) and len(budgets) == 8
