@@ -136,6 +136,29 @@ def grant_rows(
     return table.reset_index(drop=True)
 
 
+def municipality_grant_rows(
+    extract: data.Extract, on: dt.date, municipality: int, min_count: int | None = None
+) -> pd.DataFrame:
+    """One municipality's part of each grant on day `on`: the grants where it has a budget or spending,
+    as `grant_rows` has them (title, grant_end, budget_dkk, spent_dkk, use, projected_depletion,
+    outlook), its own budget's figures instead of the whole grant's."""
+    info = catalog.grants(extract).rename(columns={"start_date": "grant_start", "end_date": "grant_end"})
+    rows = []
+    for _, grant in info.iterrows():
+        part = budget_rows(extract, on, grant["grant_id"], (municipality,), min_count)
+        if part.empty:
+            continue
+        row = part.iloc[0]
+        rows.append({
+            "grant_id": grant["grant_id"], "title": grant["title"], "grant_end": grant["grant_end"],
+            **{k: row[k] for k in ("budget_dkk", "spent_dkk", "use", "monthly_burn_dkk", "projected_depletion")},
+            "outlook": outlook(row, _date(grant["grant_start"]), _date(grant["grant_end"]), on).short,
+        })
+    columns = ["grant_id", "title", "grant_end", "budget_dkk", "spent_dkk", "use", "monthly_burn_dkk",
+               "projected_depletion", "outlook"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def absent(rows: pd.DataFrame, municipalities: tuple[int, ...]) -> list[int]:
     """The chosen municipalities that have neither a budget nor spending in the grant."""
     present = set(rows["municipality_code"].dropna().astype(int))

@@ -29,7 +29,8 @@ missing = cohorts.unfollowed(table, within)
 if missing:
     st.caption(texts.NOT_FOLLOWED.format(
         quarters="; ".join(
-            f"{n} mdr.: {', '.join(fmt.quarter_label(d) for d in days)}" for n, days in missing.items()
+            # The cohorts not yet followed are always the newest ones: name the first of them.
+            f"{n} mdr. fra {fmt.quarter_label(min(days))}" for n, days in missing.items()
         ),
         as_of=fmt.date_long(as_of),
     ))

@@ -253,3 +253,19 @@ def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeyp
     monkeypatch.setattr(ui, "selection", lambda: filters.Selection(late, late + dt.timedelta(days=30)))
     ui.report_downloads("APMF-2021")
     assert not buttons and warnings and "efter udtrækkets data" in warnings[0]
+
+
+def test_one_municipality_leads_with_its_part_of_every_grant(as_of):
+    at = app(PAGE, kommune="Odense")
+    assert at.title[0].value == "Bevillinger – Odense"
+    assert any("Odense: kommunens del af bevillingerne" in m.value for m in at.markdown)
+    grants_ = catalog.grants(data.get_extract())
+    parts = [(title, next((r for r in cli_funding(as_of, "municipality", g) if r["municipality_code"] == 461), None))
+             for g, title in zip(grants_["grant_id"], grants_["title"])]
+    parts = [(title, r) for title, r in parts if r is not None]
+    theirs, whole = at.dataframe[0].value, at.dataframe[1].value
+    assert list(theirs["Bevilling"]) == [title for title, _ in parts] and len(parts) < len(grants_)
+    assert list(theirs[texts.short("budget_dkk")]) == [fmt.number(r["budget_dkk"]) for _, r in parts]
+    assert list(theirs[texts.short("spent_dkk")]) == [fmt.number(r["spent_dkk"]) for _, r in parts]
+    assert list(whole["Bevilling"]) == list(grants_["title"])  # the whole grants after it
+    assert [c.key for c in at.get("plotly_chart")][:2] == ["bars_grants_municipality", "bars_grants"]
