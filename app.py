@@ -13,7 +13,9 @@ st.set_page_config(page_title="IPS i Region Syddanmark", page_icon="📊", layou
 theme.use()
 
 PAGES = [
-    st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+    st.Page("pages/overblik.py", title="Overblik", icon=":material/dashboard:", url_path="start", default=True),
+    # The default page is served at "/"; its own address /overblik (shared links, bookmarks) opens it too.
+    st.Page("pages/overblik.py", title="Overblik", url_path="overblik", visibility="hidden"),
     st.Page("pages/venteliste.py", title="Indskrivning og venteliste", icon=":material/group_add:", url_path="venteliste"),
     st.Page("pages/job.py", title="Job og uddannelse", icon=":material/work:", url_path="job"),
     st.Page("pages/forloeb.py", title="Forløb over tid", icon=":material/timeline:", url_path="forloeb"),
@@ -26,7 +28,11 @@ PAGES = [
 
 # Login first (issue 6): without a role nothing else runs, and no page is in the menu or reachable by URL.
 allowed = ui.admit()
-page = st.navigation(ui.pages_for(PAGES) if allowed else PAGES, position="top" if allowed else "hidden")
+# The menu in the sidebar, above the filters: at the top, beside the sidebar, a projector's 1280 px
+# collapse it into Streamlit's English "1 more".
+page = st.navigation(ui.pages_for(PAGES) if allowed else PAGES, position="sidebar" if allowed else "hidden",
+                     expanded=True)
+ui.compact_layout()
 if not allowed:
     st.stop()
 
@@ -84,6 +90,7 @@ with st.sidebar:
         list(municipalities["municipality_code"]),
         format_func=lambda m: names[m],
         placeholder="Alle kommuner",
+        select_all=False,  # Streamlit's "Select all" is English; choosing none means all
         key="kommune",
         bind="query-params",
     )

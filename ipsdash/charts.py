@@ -127,7 +127,7 @@ def monthly_counts(df: pd.DataFrame, columns: list[str], title: str | None = Non
                 y=numeric(df[col]),
                 name=texts.label(col),
                 mode="lines+markers",
-                line={"color": theme.SERIES[i % len(theme.SERIES)], "width": 2.5},
+                line={"color": theme.colour(col, i), "width": 2.5},
                 marker={"size": 5},
                 customdata=[[fmt.month_name(m), t] for m, t in zip(x, count_text(df[col]))],
                 hovertemplate="%{customdata[1]}<extra>" + texts.label(col) + "</extra>",
@@ -147,19 +147,28 @@ def monthly_rate(df: pd.DataFrame, rate: str = "placement_rate", title: str | No
     if f"{rate}_low" in df:
         low = pd.to_numeric(df[f"{rate}_low"], errors="coerce")
         high = pd.to_numeric(df[f"{rate}_high"], errors="coerce")
-        fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=low,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=theme.BAND,
-                name="95 %-interval",
-                hoverinfo="skip",
+        # One band per run of months with an interval: a band filled across a hidden month would
+        # draw a wedge from one run to the next.
+        shown = (low.notna() & high.notna()).to_numpy()
+        runs = (shown != pd.Series(shown).shift(fill_value=False).to_numpy()).cumsum()
+        for k, run in enumerate(sorted(set(runs[shown]))):
+            part = shown & (runs == run)
+            fig.add_trace(go.Scatter(x=x[part], y=high[part], mode="lines", line={"width": 0}, hoverinfo="skip",
+                                     showlegend=False, legendgroup="band"))
+            fig.add_trace(
+                go.Scatter(
+                    x=x[part],
+                    y=low[part],
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=theme.BAND,
+                    name="95 %-interval",
+                    legendgroup="band",
+                    showlegend=k == 0,
+                    hoverinfo="skip",
+                )
             )
-        )
         hover = [
             "skjult (små tal)" if pd.isna(v) else f"{fmt.percent(v)} {fmt.interval(lo, hi)}"
             for v, lo, hi in zip(y, low, high)
@@ -243,7 +252,7 @@ def monthly_stacked(
                 # 0, not a gap: plotly.js starts the next part of a stack from 0 after a gap.
                 y=numeric(df[col]).fillna(0),
                 name=texts.label(col),
-                marker={"color": theme.SERIES[i % len(theme.SERIES)]},
+                marker={"color": theme.colour(col, i)},
                 text=shown,
                 textposition="none",
                 hovertemplate="%{text}<extra>" + texts.label(col) + "</extra>",
@@ -563,7 +572,7 @@ def quarterly_rate(df: pd.DataFrame, end, references=(), sources=(), height: int
     fig = _base(None, height)
     starts = [fmt.as_date(pd.Timestamp(d)) for d in df["period_start"]]
     end = fmt.as_date(end)
-    partial = [end < (pd.Timestamp(s) + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date() for s in starts]
+    partial = partial_quarters(starts, end)
     x = [fmt.quarter_label(s) + (" *" if p else "") for s, p in zip(starts, partial)]
     y = pd.to_numeric(df["placement_rate"], errors="coerce")
     low = pd.to_numeric(df["placement_rate_low"], errors="coerce")
@@ -691,10 +700,27 @@ def small_multiples(
 # --- Grants (pages/bevillinger.py): money, never person counts ---------------------------------
 
 
-def money_axis(fig: go.Figure, axis: str = "yaxis") -> go.Figure:
-    """An axis of kroner: "1.500.000" with the unit in the title (the template sets the separators)."""
+def money_axis(fig: go.Figure, axis: str = "yaxis", top: float | None = None) -> go.Figure:
+    """An axis of kroner, in mio. kr. when the amounts reach a million ("1,5" under "mio. kr."), else
+    in kroner ("150.000"); the template sets the Danish separators. `top`: the largest amount drawn."""
+    if top is not None and abs(top) >= 1_000_000:
+        step = _nice_step(abs(top) / 5)
+        values = [i * step for i in range(int(abs(top) // step) + 2)]
+        decimals = 0 if step >= 1_000_000 else 1
+        fig.update_layout({axis: {"tickmode": "array", "tickvals": values,
+                                  "ticktext": [fmt.number(v / 1_000_000, decimals) for v in values],
+                                  "title": {"text": "mio. kr."}, "rangemode": "tozero"}})
+        return fig
     fig.update_layout({axis: {"tickformat": ",.0f", "title": {"text": "kr."}, "rangemode": "tozero"}})
     return fig
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at least `raw`."""
+    import math
+
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
 def monthly_money_stacked(df: pd.DataFrame, labels: dict[str, str], title: str | None = None) -> go.Figure:
@@ -704,6 +730,10 @@ def monthly_money_stacked(df: pd.DataFrame, labels: dict[str, str], title: str |
     """
     fig = _base(title, height=360)
     x = pd.to_datetime(df["period_start"])
+    if len(x) > 24:  # fewer, wider bars: quarters, dated by their first month
+        df = df.assign(period_start=x.dt.to_period("Q").dt.start_time).groupby("period_start", as_index=False)[
+            list(labels)].sum()
+        x = pd.to_datetime(df["period_start"])
     for i, (col, label) in enumerate(labels.items()):
         fig.add_trace(
             go.Bar(
@@ -711,29 +741,33 @@ def monthly_money_stacked(df: pd.DataFrame, labels: dict[str, str], title: str |
                 y=df[col],
                 name=label,
                 marker={"color": theme.SERIES[i % len(theme.SERIES)]},
-                text=[fmt.dkk(v) for v in df[col]],
+                text=[fmt.dkk_short(v) for v in df[col]],
                 textposition="none",
                 hovertemplate="%{text}<extra>" + label + "</extra>",
             )
         )
     fig.update_layout(barmode="relative", bargap=0.15)
-    money_axis(fig)
-    theme.danish_month_ticks(fig, x, max_ticks=6)  # a half-width chart: six labels stay level
+    positive = df[list(labels)].clip(lower=0).sum(axis=1)
+    money_axis(fig, top=float(positive.max()) if len(positive) else None)
+    theme.danish_month_ticks(fig, x, max_ticks=6, monthly=len(x) == len(df) and len(df) <= 24)
     return fig
 
 
-def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str | None = None) -> go.Figure:
-    """Budget and spent to date per municipality, as horizontal bars, largest budget on top.
+def budget_bars(
+    rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str | None = None, label: str = "municipality"
+) -> go.Figure:
+    """Budget and spent to date per municipality (or per grant: `label="title"`), as horizontal bars,
+    in the order of `rows` from the top.
 
-    `rows` has municipality_code, municipality, budget_dkk, spent_dkk and use. The chosen
+    `rows` has municipality_code (with a highlight), the `label` column, budget_dkk, spent_dkk and use. The chosen
     municipalities (`highlight`) are drawn in the primary colour and the others in grey; with none
     chosen all are primary. The use is written at the end of each bar.
     """
     rows = rows.iloc[::-1]  # Plotly draws the first category at the bottom
     height = 90 + 34 * len(rows)
     fig = _base(title, height=max(height, 200))
-    y = list(rows["municipality"])
-    chosen = [not highlight or int(m) in highlight for m in rows["municipality_code"]]
+    y = list(rows[label])
+    chosen = [not highlight or int(m) in highlight for m in rows["municipality_code"]] if highlight else [True] * len(y)
     fig.add_trace(
         go.Bar(
             y=y,
@@ -741,7 +775,7 @@ def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str 
             orientation="h",
             name="Budget",
             marker={"color": theme.SECONDARY_BACKGROUND, "line": {"color": theme.AXIS_LINE, "width": 1}},
-            text=[fmt.dkk(v) for v in rows["budget_dkk"]],
+            text=[fmt.dkk_short(v) for v in rows["budget_dkk"]],
             textposition="none",
             hovertemplate="%{text}<extra>Budget</extra>",
         )
@@ -754,7 +788,7 @@ def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str 
             name="Forbrugt",
             width=0.5,
             marker={"color": [theme.PRIMARY if c else theme.COMPARISON for c in chosen]},
-            customdata=[fmt.dkk(v) for v in rows["spent_dkk"]],
+            customdata=[fmt.dkk_short(v) for v in rows["spent_dkk"]],
             text=[fmt.percent(u) for u in rows["use"]],
             textposition="outside",
             cliponaxis=False,
@@ -763,20 +797,23 @@ def budget_bars(rows: pd.DataFrame, highlight: tuple[int, ...] = (), title: str 
         )
     )
     fig.update_layout(barmode="overlay", hovermode="y unified", margin={"r": 48})
-    money_axis(fig, "xaxis")
+    money_axis(fig, "xaxis", top=float(pd.to_numeric(rows[["budget_dkk", "spent_dkk"]].stack()).max() or 0))
     fig.update_xaxes(showgrid=True, gridcolor=theme.GRID)
     fig.update_yaxes(showgrid=False)
     return fig
 
 
-def _vertical_marker(fig: go.Figure, day, text: str, color: str, dash: str, y: float = 1.0) -> None:
+def _vertical_marker(
+    fig: go.Figure, day, text: str, color: str, dash: str, y: float = 1.0, side: str = "left"
+) -> None:
     # A shape and an annotation rather than add_vline: add_vline's annotation fails on date axes.
-    # The label sits just left of the line, inside the plot, where a burn-down has come down low.
+    # The label sits beside its line, never on it: left of it (`side`), or right of it.
     x = pd.Timestamp(day)
     fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                   line={"color": color, "width": 1.5, "dash": dash})
     fig.add_annotation(x=x, y=y, xref="x", yref="paper", text=text, showarrow=False, yanchor="top",
-                       xanchor="right", xshift=-4, font={"color": color, "size": 12})
+                       xanchor="right" if side == "left" else "left", xshift=-4 if side == "left" else 4,
+                       font={"color": color, "size": 12}, bgcolor="rgba(255,255,255,0.85)")
 
 
 def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = None) -> go.Figure:
@@ -796,7 +833,7 @@ def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = 
             name="Tilbage af budgettet",
             mode="lines",
             line={"color": theme.PRIMARY, "width": 2.5},
-            text=[fmt.dkk(v) for v in actual["remaining_dkk"]],
+            text=[fmt.dkk_short(v) for v in actual["remaining_dkk"]],
             hovertemplate="%{text}<extra>Tilbage</extra>",
         )
     )
@@ -808,7 +845,7 @@ def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = 
                 name="Prognose (forbruget i de seneste 90 dage)",
                 mode="lines",
                 line={"color": theme.PRIMARY, "width": 2, "dash": "dot"},
-                text=[fmt.dkk(v) for v in projected["remaining_dkk"]],
+                text=[fmt.dkk_short(v) for v in projected["remaining_dkk"]],
                 hovertemplate="%{text}<extra>Prognose</extra>",
             )
         )
@@ -832,16 +869,29 @@ def burndown(series: pd.DataFrame, end, on, depletion=None, title: str | None = 
     first = pd.Timestamp(series["day"].min()) if not series.empty else pd.Timestamp(on)
     span_days = max((last - first).days, 1)
     fig.update_xaxes(range=[first - pd.Timedelta(days=span_days * 0.01), last + pd.Timedelta(days=span_days * 0.03)])
-    _vertical_marker(fig, end, f"Slutdato {fmt.date_short(end)}", theme.ACCENT, "dash")
-    _vertical_marker(fig, on, f"Opgjort {fmt.date_short(on)}", theme.MUTED_TEXT, "dot", y=0.9)
-    money_axis(fig)
+    # The end date's label goes right of its line when there is room after it, else left; the day's
+    # label sits lower, so the two never cover each other.
+    room_after = (last - end_ts).days > 0.2 * span_days
+    _vertical_marker(fig, end, f"Slutdato {fmt.date_medium(end)}", theme.ACCENT, "dash",
+                     side="right" if room_after else "left")
+    _vertical_marker(fig, on, f"Opgjort {fmt.date_medium(on)}", theme.MUTED_TEXT, "dot", y=0.88)
+    money_axis(fig, top=float(pd.to_numeric(series["remaining_dkk"]).max()) if not series.empty else None)
     theme.danish_month_ticks(fig, [first, last], monthly=False)
     return fig
 
 
-def quarter_bars(df: pd.DataFrame, column: str, threshold: int) -> go.Figure:
-    """A figure by quarter as bars (df is kpi_table by "quarter", protected), quarters named on two lines."""
-    names = [fmt.quarter_label(q).replace(" ", "<br>", 2).replace("<br>", " ", 1) for q in df["period_start"]]
+def partial_quarters(starts, end) -> list[bool]:
+    """For each quarter starting on `starts`: True when `end` cuts it short (it is counted only in part)."""
+    end = fmt.as_date(end)
+    return [end < (pd.Timestamp(s) + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date() for s in starts]
+
+
+def quarter_bars(df: pd.DataFrame, column: str, threshold: int, end=None) -> go.Figure:
+    """A figure by quarter as bars (df is kpi_table by "quarter", protected), quarters named on two lines;
+    a quarter `end` cuts short is marked "*", as on the quarterly rate."""
+    partial = partial_quarters(df["period_start"], end) if end is not None else [False] * len(df)
+    names = [fmt.quarter_label(q).replace(" ", "<br>", 2).replace("<br>", " ", 1) + (" *" if p else "")
+             for q, p in zip(df["period_start"], partial)]
     fig = count_bars(names, df[column], texts.label(column), threshold)
     fig.update_xaxes(type="category", tickangle=0)
     return fig

@@ -1,5 +1,8 @@
 """Danish number and date formats, in one place: 1.234,5 · 48 % · 2,4 mio. kr. · 12. marts 2024.
 
+One date style per context: running text and captions `date_long` ("12. marts 2024"); cards,
+chart labels and hovers `date_medium` ("12. mar. 2024"); table cells `date_short` ("12.03.2024").
+
 Pure Python on purpose: servers have no Danish locale, and `locale` is process-wide state
 that Streamlit's threads would share. Month names follow Dansk Sprognævn and the CLDR
 "da" data (lower case; "maj" is not abbreviated, so it takes no full stop).
@@ -19,7 +22,11 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-MISSING = "–"  # en dash: shown for a value that is missing, not for a hidden one
+# The marks of a figure that is not shown, one each (texts.MARKS explains them on the pages):
+MISSING = "–"  # en dash: cannot be computed (no courses to take a share or median over)
+HIDDEN = "skjult"  # hidden to protect another figure, or a share or median over few courses (None)
+NOT_STARTED = "ikke startet"  # the municipality has not started IPS by the period's end
+# (a count of 1 to threshold − 1 is the text "<5" itself, made by ipsdash.figures.privacy)
 THOUSANDS = "."
 DECIMAL = ","
 # Danish puts a space between a number and "%" or a unit. A plain space, so that copied
@@ -143,6 +150,28 @@ def mio_dkk(x: Any, decimals: int = 1) -> str:
         return MISSING
     value = _decimal(x)
     return MISSING if value is None else _number(value / 1_000_000, decimals) + SPACE + "mio. kr."
+
+
+def dkk_short(x: Any) -> str:
+    """An amount as a meeting reads it: millions from one million, thousands from 100.000, else kroner.
+
+    >>> dkk_short(12_345_678), dkk_short(2_400_000), dkk_short(845_300), dkk_short(-62_000), dkk_short(640)
+    ('12,3 mio. kr.', '2,4 mio. kr.', '845 t. kr.', '-62.000 kr.', '640 kr.')
+    """
+    if isinstance(x, str):
+        return x
+    if is_missing(x):
+        return MISSING
+    value = _decimal(x)
+    if value is None:
+        return MISSING
+    # By the amount as rounded: 999.600 kr. is "1,0 mio. kr.", never "1.000 t. kr.".
+    thousands = (value / 1_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if abs(thousands) >= 1_000:
+        return mio_dkk(x)
+    if abs(value) >= 100_000:
+        return _number(value / 1_000, 0) + SPACE + "t. kr."
+    return dkk(x)
 
 
 def as_date(value: Any) -> dt.date:

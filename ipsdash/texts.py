@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Term:
-    label: str  # short name on a card, axis or column
+    label: str  # the figure's full name: definitions, downloads, axis titles
     definition: str  # one or two plain sentences
+    short: str | None = None  # where the label would be cut: a card's title, a column header (the label then in its help)
 
 
 TERMS: dict[str, Term] = {
@@ -50,10 +51,10 @@ TERMS: dict[str, Term] = {
         "Andel i job eller uddannelse",
         "Andelen af de aktive forløb i perioden, som har været i ordinært job eller uddannelse i perioden. "
         "Et forløb med både job og uddannelse tælles én gang. Vist med 95 %-konfidensinterval (Wilson). "
-        "Over hele programmets levetid er det den kumulerede andel, kommunerne offentliggør.",
+        "Over hele programmets levetid er det den kumulerede andel, kommunerne offentliggør.", short="Job eller uddannelse"
     ),
-    "placement_rate_low": Term("Nedre grænse (95 %)", "Nedre grænse af andelens 95 %-konfidensinterval (Wilson)."),
-    "placement_rate_high": Term("Øvre grænse (95 %)", "Øvre grænse af andelens 95 %-konfidensinterval (Wilson)."),
+    "placement_rate_low": Term("Nedre grænse (95 %)", "Nedre grænse af andelens 95 %-konfidensinterval (Wilson).", short="Nedre (95 %)"),
+    "placement_rate_high": Term("Øvre grænse (95 %)", "Øvre grænse af andelens 95 %-konfidensinterval (Wilson).", short="Øvre (95 %)"),
     "placed_job": Term("I job", "Aktive forløb i perioden med et ordinært job, der tæller og ligger i perioden."),
     "placed_education": Term(
         "I uddannelse", "Aktive forløb i perioden med en ordinær uddannelse, der tæller og ligger i perioden."
@@ -62,37 +63,37 @@ TERMS: dict[str, Term] = {
     "education_rate": Term("Andel i uddannelse", "Som andelen i job eller uddannelse, men kun ordinær uddannelse."),
     "job_starts": Term(
         "Første job- eller uddannelsesstarter",
-        "Forløb, hvis første job eller uddannelse, der tæller, begynder i perioden.",
+        "Forløb, hvis første job eller uddannelse, der tæller, begynder i perioden.", short="Nye i job/uddannelse"
     ),
     "waiting_days_median": Term(
         "Ventetid, median (dage)",
-        "Dage fra henvisning til opstart for forløb opstartet i perioden; medianen.",
+        "Dage fra henvisning til opstart for forløb opstartet i perioden; medianen.", short="Ventetid, median"
     ),
     "waiting_days_p90": Term(
         "Ventetid, 90 %-fraktil (dage)",
-        "Dage fra henvisning til opstart for forløb opstartet i perioden; 9 ud af 10 ventede højst så længe.",
+        "Dage fra henvisning til opstart for forløb opstartet i perioden; 9 ud af 10 ventede højst så længe.", short="Ventetid, 90 %"
     ),
     "days_to_first_placement_median": Term(
         "Dage til første job, median",
-        "Dage fra opstart til første job eller uddannelse, der tæller, for periodens første starter; medianen.",
+        "Dage fra opstart til første job eller uddannelse, der tæller, for periodens første starter; medianen.", short="Dage til job, median"
     ),
     "budget_dkk": Term(
         "Budget (kr.)",
-        "En kommunes del af bevillingen; for hele bevillingen dens beløb. Den centrale del er beløbet minus kommunernes budgetter.",
+        "En kommunes del af bevillingen; for hele bevillingen dens beløb. Den centrale del er beløbet minus kommunernes budgetter.", short="Budget"
     ),
-    "spent_dkk": Term("Forbrugt (kr.)", "Summen af posteringer til og med dagen. Negative posteringer er rettelser."),
+    "spent_dkk": Term("Forbrugt (kr.)", "Summen af posteringer til og med dagen. Negative posteringer er rettelser.", short="Forbrugt"),
     "use": Term("Forbrugsgrad", "Forbrugt til og med dagen divideret med budgettet."),
-    "monthly_burn_dkk": Term("Månedligt forbrug (kr.)", "Forbruget i de seneste 90 dage divideret med 3."),
+    "monthly_burn_dkk": Term("Månedligt forbrug (kr.)", "Forbruget i de seneste 90 dage divideret med 3.", short="Pr. måned"),
     "projected_depletion": Term(
         "Forventet opbrugt",
         "Dagen hvor budgettet er brugt, hvis forbruget fortsætter som i de seneste 90 dage. "
-        "Tom, når der intet er brugt i de 90 dage, eller intet er tilbage.",
+        "Tom, når der intet er brugt i de 90 dage, eller intet er tilbage.", short="Opbrugt"
     ),
-    "courses": Term("Finansierede forløb", "Forløb finansieret af bevillingen og opstartet senest på dagen."),
-    "cost_per_course_dkk": Term("Pris pr. forløb (kr.)", "Forbrugt divideret med finansierede forløb."),
+    "courses": Term("Finansierede forløb", "Forløb finansieret af bevillingen og opstartet senest på dagen.", short="Forløb"),
+    "cost_per_course_dkk": Term("Pris pr. forløb (kr.)", "Forbrugt divideret med finansierede forløb.", short="Pr. forløb"),
     "cost_per_placement_dkk": Term(
         "Pris pr. job/uddannelse (kr.)",
-        "Forbrugt divideret med de finansierede forløb, der har haft job eller uddannelse, som tæller, senest på dagen.",
+        "Forbrugt divideret med de finansierede forløb, der har haft job eller uddannelse, som tæller, senest på dagen.", short="Pr. job/udd."
     ),
     "caseload": Term(
         "Forløb pr. konsulent",
@@ -139,6 +140,7 @@ SMALL_NUMBERS = (
     "forskellen mellem dem er fra 1 til {t_minus}; det beskytter borgerne, fordi tallene er helbredsoplysninger."
 )
 
+DEMO_SHORT = "Demodata (syntetiske tal)"
 DEMO_NOTICE = "Demodata: tallene er syntetiske og viser ikke virkelige borgere eller kommuners resultater."
 
 TARGET_GROUPS = {"psykiatri": "Psykisk lidelse", "misbrug": "Misbrug"}
@@ -149,6 +151,16 @@ SEXES = {"K": "Kvinder", "M": "Mænd"}
 
 def label(key: str) -> str:
     return TERMS[key].label
+
+
+def short(key: str) -> str:
+    """The figure's name on a card or over a column: short enough to fit at 1280 × 720.
+
+    >>> short("placement_rate"), short("active")
+    ('Job eller uddannelse', 'Aktive forløb')
+    """
+    term = TERMS[key]
+    return term.short or term.label
 
 
 def definition(key: str) -> str:
@@ -169,16 +181,13 @@ TERMS.update(
         "exits_andet": Term("Andet", "Forløb afsluttet i perioden af en anden årsag."),
         "consultants_fte": Term(
             "IPS-konsulenter (årsværk)",
-            "Kommunens IPS-konsulenter i måneden, opgjort i årsværk (fuldtidsstillinger). For flere kommuner summen.",
-        ),
+            "Kommunens IPS-konsulenter i måneden, opgjort i årsværk (fuldtidsstillinger). For flere kommuner summen.", short="Årsværk"),
         "consultants_trained": Term(
             "Uddannede konsulenter",
-            "IPS-konsulenter, der har gennemført IPS-uddannelsen, i måneden (antal personer). For flere kommuner summen.",
-        ),
+            "IPS-konsulenter, der har gennemført IPS-uddannelsen, i måneden (antal personer). For flere kommuner summen.", short="Uddannede"),
         "consultants_in_training": Term(
             "Konsulenter under uddannelse",
-            "IPS-konsulenter, der er i gang med IPS-uddannelsen, i måneden (antal personer). For flere kommuner summen.",
-        ),
+            "IPS-konsulenter, der er i gang med IPS-uddannelsen, i måneden (antal personer). For flere kommuner summen.", short="Under uddannelse"),
         "municipalities_without_staffing": Term(
             "Kommuner uden bemandingstal",
             "Kommuner med aktive forløb, som ikke har indberettet bemanding for måneden. "
@@ -221,8 +230,7 @@ TERMS.update(
         "quarterly_placement_rate": Term(
             "Andel i job eller uddannelse pr. kvartal",
             "Andelen i job eller uddannelse med kvartalet som periode: af de aktive forløb i kvartalet, andelen "
-            "der havde ordinært job eller uddannelse i kvartalet. Det er IPS-netværkenes kvartalsvise mål.",
-        ),
+            "der havde ordinært job eller uddannelse i kvartalet. Det er IPS-netværkenes kvartalsvise mål.", short="Job/uddannelse pr. kvartal"),
         "funnel_limits": Term(
             "Kontrolgrænser (tragtdiagram)",
             "Hvor langt fra regionens andel en kommune med så mange aktive forløb kan ligge alene ved tilfældighed: "
@@ -230,17 +238,15 @@ TERMS.update(
             "i virkeligheden havde regionens andel. Grænserne er bredere for små kommuner, fordi få forløb svinger mere.",
         ),
         "status": Term("IPS-start", "Dagen kommunen startede IPS; planlagt betyder, at kommunen endnu ikke er startet."),
-        "placement_rate_before": Term("Andel, forrige periode", "Andel i job eller uddannelse i forrige periode."),
+        "placement_rate_before": Term("Andel, forrige periode", "Andel i job eller uddannelse i forrige periode.", short="Andel før"),
         "placement_rate_change": Term(
             "Ændring i andel",
-            "Andelen i perioden minus andelen i forrige periode, i procentpoint. Vises kun, når begge andele vises.",
-        ),
-        "waiting_before": Term("Venteliste, forrige periode", "Ventelisten ved forrige periodes sidste dag."),
+            "Andelen i perioden minus andelen i forrige periode, i procentpoint. Vises kun, når begge andele vises.", short="Ændring, andel"),
+        "waiting_before": Term("Venteliste, forrige periode", "Ventelisten ved forrige periodes sidste dag.", short="Venteliste før"),
         "waiting_change": Term(
             "Ændring i venteliste",
             "Ventelisten ved periodens sidste dag minus ventelisten ved forrige periodes sidste dag. "
-            "Vises kun, når begge tal vises.",
-        ),
+            "Vises kun, når begge tal vises.", short="Ændring, venteliste"),
     }
 )
 
@@ -285,13 +291,11 @@ TERMS.update(
             "Heraf i job eller uddannelse",
             "Finansierede forløb, der har haft et job eller en uddannelse, som tæller, senest på dagen. "
             "Nævneren i prisen pr. job/uddannelse. (Ikke det samme som »I job eller uddannelse« på siderne om "
-            "forløb, der tæller job og uddannelse i en periode.)",
-        ),
+            "forløb, der tæller job og uddannelse i en periode.)", short="Heraf i job/udd."),
         "remaining_dkk": Term(
             "Tilbage af budgettet (kr.)",
             "Budgettet minus det forbrugte til og med dagen. Prognosen fortsætter i lige linje med forbruget i de "
-            "seneste 90 dage, til pengene er brugt (den forventede dato, hvor budgettet er opbrugt).",
-        ),
+            "seneste 90 dage, til pengene er brugt (den forventede dato, hvor budgettet er opbrugt).", short="Tilbage"),
         "outlook": Term(
             "Opbrugt mod slutdato",
             "Om pengene med forbruget i de seneste 90 dage slipper op før eller rækker ud over bevillingens "
@@ -305,14 +309,13 @@ TERMS.update(
         "series": Term("Serie", "Faktisk: budgettet minus det forbrugte. Prognose: forbruget i de seneste 90 dage fortsat."),
         "grant_start": Term("Startdato", "Bevillingens første dag, som bevillingsgiveren har fastsat den."),
         "grant_end": Term("Slutdato", "Bevillingens sidste dag, som bevillingsgiveren har fastsat den."),
-        "løn_dkk": Term("Løn (kr.)", "Bevillingens forbrug til løn til IPS-konsulenter."),
+        "løn_dkk": Term("Løn (kr.)", "Bevillingens forbrug til løn til IPS-konsulenter.", short="Løn"),
         "uddannelse_dkk": Term(
             "Uddannelse af konsulenter (kr.)",
-            "Bevillingens forbrug til uddannelse af IPS-konsulenter (ikke borgernes uddannelse).",
-        ),
-        "supervision_dkk": Term("Supervision (kr.)", "Bevillingens forbrug til supervision af IPS-konsulenterne."),
-        "administration_dkk": Term("Administration (kr.)", "Bevillingens forbrug til administration af indsatsen."),
-        "andet_dkk": Term("Andet (kr.)", "Bevillingens øvrige forbrug."),
+            "Bevillingens forbrug til uddannelse af IPS-konsulenter (ikke borgernes uddannelse).", short="Uddannelse"),
+        "supervision_dkk": Term("Supervision (kr.)", "Bevillingens forbrug til supervision af IPS-konsulenterne.", short="Supervision"),
+        "administration_dkk": Term("Administration (kr.)", "Bevillingens forbrug til administration af indsatsen.", short="Administration"),
+        "andet_dkk": Term("Andet (kr.)", "Bevillingens øvrige forbrug.", short="Andet"),
     }
 )
 
@@ -390,11 +393,11 @@ TERMS.update(
         ),
         "last_delivery": Term(
             "Seneste leverance",
-            "Hvornår data sidst blev lagt ind med python -m ipsdash deliver (eller rullet tilbage).",
+            "Hvornår data sidst blev lagt ind (eller rullet tilbage til versionen før).",
         ),
         "contract_check": Term(
             "Kontrol af data i brug",
-            "Resultatet af datakontrollen (python -m ipsdash check) på det udtræk, dashboardet viser nu.",
+            "Resultatet af kontrollen af data mod datakontrakten, på det udtræk, dashboardet viser nu.",
         ),
         "delivery_time": Term("Tidspunkt", "Hvornår leverancen blev lagt ind."),
         "delivery_action": Term("Handling", "Leverance eller tilbagerulning til den forrige version."),
@@ -439,13 +442,19 @@ Hele udtrækket med leverancen kontrolleres mod datakontrakten, før det tages i
 ændret, og fejlene nævner fil, kolonne, regel og rækkenumre (som Excel viser dem).
 """
 NOTHING_TO_DRAW = "Ingen tal at tegne: i perioden er alle tal 0 eller skjult for at beskytte borgerne (små tal)."
+# What each mark of a figure not shown means (ipsdash.fmt defines the marks), under every table.
+MARKS = (
+    "<{t}: fra 1 til {t_minus} personer · skjult: skjult for at beskytte et andet tal, eller en andel eller "
+    "median over for få forløb · –: kan ikke beregnes (fx ingen forløb) · ikke startet: kommunen er ikke "
+    "startet med IPS."
+)
 
 
 # --- Om tallene (pages/om.py) -------------------------------------------------------------------
 ABOUT_INTRO = (
     "Her står, hvad hvert tal på dashboardet betyder, hvor nye data er, og hvad udtrækket indeholder. "
     "Definitionerne følger datakontrakten, så samme spørgsmål altid giver samme tal – på siderne, i "
-    "downloads, i rapporterne og på kommandolinjen (python -m ipsdash)."
+    "downloads og i rapporterne."
 )
 TABLES = {
     "municipalities": "Kommuner, der har IPS eller planlægger det",
@@ -466,8 +475,8 @@ DELIVERED = {
 }
 MONEY_NOT_HIDDEN = (
     "Beløb i kroner er ikke tal for personer og skjules ikke. Et tal, der er skjult for at beskytte et andet tal "
-    "(så et skjult tal ikke kan regnes ud som totalen minus de viste dele), vises som –; det samme gælder et tal, "
-    "der ikke kan beregnes."
+    "(så et skjult tal ikke kan regnes ud som totalen minus de viste dele), vises som »skjult«; et tal, der ikke "
+    "kan beregnes, som –; og en kommune, der endnu ikke er startet med IPS, som »ikke startet«."
 )
 
 # --- Login and access (issue 6; ipsdash/access.py, ui.admit) ---------------------------------

@@ -63,6 +63,31 @@ QUALITATIVE = (
     "#88CCEE",  # cyan
 )
 SERIES = QUALITATIVE  # the name the chart builders use
+# One colour per measure on every page and chart: "Aktive forløb" is indigo wherever it is drawn.
+MEASURE_COLOURS = {
+    "active": "#332288",  # indigo
+    "waiting": "#CC6677",  # rose
+    "referrals": "#44AA99",  # teal
+    "enrollments": "#117733",  # green
+    "exits": "#882255",  # wine
+    "consultants_trained": "#999933",  # olive
+    "consultants_in_training": "#AA4499",  # purple
+    "exits_afsluttet": "#88CCEE",  # cyan
+    "exits_frafald": "#882255",  # wine, as exits
+    "exits_flyttet": "#999933",  # olive
+    "exits_andet": "#AA4499",  # purple
+}
+
+
+def colour(key: str, i: int = 0) -> str:
+    """The colour of a measure (MEASURE_COLOURS), or the i-th of the sequence for one without its own.
+
+    >>> colour("active") == colour("active", 3) == "#332288"
+    True
+    """
+    return MEASURE_COLOURS.get(key, SERIES[i % len(SERIES)])
+
+
 HIGHLIGHT = "#C3D8EB"  # pale primary: a shaded period behind lines (layer="below")
 BAND = "rgba(40, 101, 154, 0.15)"  # PRIMARY at 15 %: a confidence band around a primary line
 # Ten light-to-dark blues ending near PRIMARY: Streamlit wants exactly ten.

@@ -24,17 +24,21 @@ st.caption(
     "Hver linje er andelen, hvis første job eller uddannelse begyndte inden for 6, 12 eller 18 måneder efter "
     "opstarten; de lodrette streger er 95 %-intervallet."
 )
-ui.chart(charts.cohort_rates, cohorts.long_rates(table, within), trial, source.name)
+rates = cohorts.long_rates(table, within)
+# No rate shown (a small or new municipality): say so, never an empty axis (issue 19).
+ui.chart(charts.cohort_rates, rates, trial, source.name, needs=(rates, ["rate"]), key="forloeb_cohorts")
 missing = cohorts.unfollowed(table, within)
 if missing:
     st.caption(texts.NOT_FOLLOWED.format(
         quarters="; ".join(
-            f"{n} mdr.: {', '.join(fmt.quarter_label(d) for d in days)}" for n, days in missing.items()
+            # The cohorts not yet followed are always the newest ones: name the first of them.
+            f"{n} mdr. fra {fmt.quarter_label(min(days))}" for n, days in missing.items()
         ),
         as_of=fmt.date_long(as_of),
     ))
 st.caption(f"Forsøgets linjer: {source.citation} {source.measure}")
-ui.show_table(cohorts.shown_table(table, within))
+ui.show_table(cohorts.shown_table(table, within, hidden=fmt.HIDDEN))
+ui.marks_note(f"«{cohorts.NOT_FOLLOWED_TEXT}»: årgangen er endnu ikke fulgt så længe. ")
 latest = cohorts.latest_followed(table, cohorts.TRIAL_MONTHS)
 if latest is not None:
     ui.target_status(st, f"rate_{cohorts.TRIAL_MONTHS}m", latest[f"rate_{cohorts.TRIAL_MONTHS}m"])
@@ -42,7 +46,8 @@ if latest is not None:
 st.subheader(texts.label("cohort_curve"))
 curve_start = filters.add_months(start, -(start.month - 1))  # whole years of start
 curve = ui.call(cohorts.curve, curve_start, sel.end, filters=sel.filters)
-ui.chart(charts.cohort_curves, curve, trial, source.name, cohorts.TRIAL_MONTHS)
+ui.chart(charts.cohort_curves, curve, trial, source.name, cohorts.TRIAL_MONTHS, needs=(curve, ["rate"]),
+         key="forloeb_curve")
 st.caption(
     "Hver linje er en årgang: forløb startet i samme kalenderår. Linjen stopper, hvor årgangen endnu ikke er "
     "fulgt længere; et hul betyder, at andelen er skjult (små tal). Forsøgets tal er markeret ved 18 måneder."

@@ -60,25 +60,26 @@ st.caption(texts.FUNNEL_NOTE)
 table = ui.call(outcomes.municipality_table, sel.start, sel.end, filters=sel.filters)
 is_chosen = table["municipality_code"].isin(sel.filters.municipalities).fillna(False)
 is_region = table["municipality_code"].isna()
+planned = table["status"] == outcomes.STATUS_PLANNED
 st.subheader("Resultater pr. kommune")
 ui.show_table(
-    ui.target_column(ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}),
-                     table, "placement_rate"),
+    ui.target_column(
+        ui.figure_table(table, list(outcomes.RESULT_FIGURES), first={"municipality": "Kommune"}, not_started=planned),
+        table,
+        "placement_rate",
+    ),
     emphasise=is_chosen,
     strong=is_region,
 )
 st.subheader("Forløb og venteliste pr. kommune")
 ui.show_table(
     ui.figure_table(table, list(outcomes.COURSE_FIGURES),
-                    first={"municipality": "Kommune", "status": texts.label("status")}),
+                    first={"municipality": "Kommune", "status": texts.label("status")}, not_started=planned),
     emphasise=is_chosen,
     strong=is_region,
     text_columns=2,
 )
-st.caption(
-    f"Periode: {ui.period_text(sel.start, sel.end)}. Regionen er alle kommuner tilsammen. Tal under {t} vises "
-    f"som <{t}; – er et tal, der er skjult for at beskytte et andet, eller en planlagt kommune uden forløb."
-)
+ui.marks_note(f"Periode: {ui.period_text(sel.start, sel.end)}. Regionen er alle kommuner tilsammen. ")
 
 # --- What changed ----------------------------------------------------------------------------
 st.subheader("Hvad har ændret sig siden forrige periode")

@@ -1,5 +1,6 @@
 """Leverancer: how current each municipality's data are, who is late, what was delivered, and the check."""
 
+import pandas as pd
 import streamlit as st
 
 from ipsdash import fmt, texts
@@ -31,7 +32,7 @@ st.caption(fmt.plain(deliver.status_line(where, log, as_of)))
 st.subheader("Nyeste data pr. kommune")
 if notice := deliver.late_notice(fresh, as_of):
     st.warning(fmt.plain(notice), icon=":material/schedule:")
-ui.show_table(deliver.freshness_view(fresh), emphasise=fresh["delivery_status"] == "Forsinket", text_columns=2)
+ui.show_table(deliver.freshness_view(fresh), text_columns=2)
 
 st.subheader("Leverancelog")
 if where.stray:
@@ -54,8 +55,24 @@ else:
     st.error(texts.CHECK_FAILED.format(n=len(problems)), icon=":material/error:")
     st.dataframe(problems[["text"]].rename(columns={"text": "Fejl"}), hide_index=True, width="stretch")
 
+st.subheader("Tabeller i udtrækket")
+tables = ui.call(catalog.tables)
+table_view = pd.DataFrame(
+    {
+        "Tabel": tables["table"],
+        "Indhold": [texts.TABLES[name] for name in tables["table"]],
+        "Påkrævet": ["Ja" if r else "Nej (valgfri)" for r in tables["required"]],
+        "Leveret": ["Ja" if p else "Nej" for p in tables["present"]],
+    }
+)
+ui.show_table(table_view, text_columns=4)
+st.caption(
+    f"Dataversion {ui.extract().version[:8]}: et fingeraftryk af udtrækkets filer, som skifter med nye data. "
+    "En valgfri tabel, der ikke er leveret, er ingen fejl: siderne siger det, hvor tallene ville have stået."
+)
+
 with st.expander("Sådan leverer en kommune data"):
     st.markdown(texts.HOW_TO_DELIVER)
 
-ui.downloads("leverancer", {"Nyeste data pr. kommune": fresh, "Leverancelog": log})
+ui.downloads("leverancer", {"Nyeste data pr. kommune": fresh, "Leverancelog": log, "Tabeller": table_view})
 ui.definitions(["newest_data", "days_behind", "delivery_status", "extract_date", "last_delivery", "contract_check"])

@@ -9,28 +9,26 @@ from ipsdash.delivery import deliver
 from ipsdash.extract import contract
 from ipsdash.figures import catalog
 
+# For the steering group: what the figures mean and how current they are. Table names, the data
+# version and the commands are the data coordinator's, on Leverancer.
+
 sel = ui.selection()
 ui.page_header("Om tallene")
 st.markdown(texts.ABOUT_INTRO)
 
-extract = ui.extract()
 _, as_of = ui.call(catalog.span)
 groups = ui.call(catalog.delivered)
-tables = ui.call(catalog.tables)
 fresh = ui.call(deliver.freshness, sel.filters.municipalities)
 t = ui.threshold()
 
 # --- The data ---------------------------------------------------------------------------------
 st.subheader("Data")
-cards = st.columns(4)
+cards = st.columns(3)
 cards[0].metric(texts.label("extract_date"), fmt.date_medium(as_of), help=texts.definition("extract_date"), border=True)
 cards[1].metric("Kommuner med data", f"{len(groups['delivered'])} af {sum(len(v) for v in groups.values())}",
                 help=texts.DELIVERED["delivered"] + ": forløb eller posteringer i udtrækket.", border=True)
 cards[2].metric("Datakontrakt", f"Version {contract.CONTRACT_VERSION}", border=True,
                 help="Aftalen mellem kommunernes fagsystemer og dashboardet om tabeller, kolonner og definitioner.")
-cards[3].metric("Dataversion", extract.version[:8], border=True,
-                help="Et fingeraftryk af udtrækkets filer. Det skifter, når der kommer nye data; samme fingeraftryk "
-                "betyder samme tal.")
 
 for key, names in groups.items():
     if names:
@@ -41,18 +39,6 @@ if sel.filters.municipalities:
     st.caption("Viser de valgte kommuner.")
 ui.show_table(deliver.freshness_view(fresh), text_columns=2)
 st.caption("Dashboardets »i dag« er udtrækkets dato. Leverancer og kontrol af data står på siden Leverancer.")
-
-st.markdown("#### Tabeller i udtrækket")
-table_view = pd.DataFrame(
-    {
-        "Tabel": tables["table"],
-        "Indhold": [texts.TABLES[name] for name in tables["table"]],
-        "Påkrævet": ["Ja" if r else "Nej (valgfri)" for r in tables["required"]],
-        "Leveret": ["Ja" if p else "Nej" for p in tables["present"]],
-    }
-)
-ui.show_table(table_view, text_columns=4)
-st.caption("En valgfri tabel, der ikke er leveret, er ingen fejl: siderne siger det, hvor tallene ville have stået.")
 
 # --- Every figure ------------------------------------------------------------------------------
 st.subheader("Begreber")
@@ -73,4 +59,4 @@ terms = pd.DataFrame(
         for key in keys
     ]
 )
-ui.downloads("om_tallene", {"Begreber": terms, "Nyeste data pr. kommune": fresh, "Tabeller": table_view})
+ui.downloads("om_tallene", {"Begreber": terms, "Nyeste data pr. kommune": fresh})

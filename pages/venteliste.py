@@ -52,48 +52,39 @@ ui.metric(row1[0], "waiting", now, before, lower_is_better=True)
 ui.metric(row1[1], "waiting_days_median", now, before, lower_is_better=True)
 ui.metric(row1[2], "referrals", now, before)
 ui.metric(row1[3], "enrollments", now, before)
+
+# --- Month by month ---------------------------------------------------------------------------------
+months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Henvisninger, opstartede og afsluttede forløb pr. måned**")
+    flows = ["referrals", "enrollments", "exits"]
+    ui.chart(charts.monthly_counts, months, flows, shade=(sel.start, sel.end), needs=(months, flows))
+with right:
+    st.markdown("**Venteliste og aktive forløb ved månedens udgang**")
+    ui.chart(charts.monthly_counts, months, ["waiting", "active"], shade=(sel.start, sel.end),
+             needs=(months, ["waiting", "active"]))
+
 row2 = st.columns(4)
 ui.metric(row2[0], "exits", now, before)
 ui.metric(row2[1], "waiting_days_p90", now, before, lower_is_better=True)
 ui.metric(row2[2], "active", now, before)
 ui.metric(row2[3], "caseload", load_now, load_before, lower_is_better=True)
 
-# --- Month by month ---------------------------------------------------------------------------------
-months = ui.call(kpis.trend, sel.start, sel.end, since=trend_start, filters=sel.filters)
-
-st.subheader("Måned for måned")
-left, right = st.columns(2)
-with left:
-    st.markdown("**Henvisninger, opstartede og afsluttede forløb**")
-    flows = ["referrals", "enrollments", "exits"]
-    if charts.drawable(months, flows):
-        ui.chart(charts.monthly_counts, months, flows, shade=(sel.start, sel.end))
-    else:
-        st.caption(texts.NOTHING_TO_DRAW)
-with right:
-    st.markdown("**Venteliste og aktive forløb ved månedens udgang**")
-    if charts.drawable(months, ["waiting", "active"]):
-        ui.chart(charts.monthly_counts, months, ["waiting", "active"], shade=(sel.start, sel.end))
-    else:
-        st.caption(texts.NOTHING_TO_DRAW)
-
 left, right = st.columns(2)
 with left:
     st.markdown("**Ventetid fra henvisning til opstart**")
-    if charts.drawable(months, ["waiting_days_median"]):
-        ui.chart(charts.monthly_days, months, ["waiting_days_median", "waiting_days_p90"], shade=(sel.start, sel.end))
-    else:
-        st.caption(texts.NOTHING_TO_DRAW)
+    ui.chart(charts.monthly_days, months, ["waiting_days_median", "waiting_days_p90"], shade=(sel.start, sel.end),
+             needs=(months, ["waiting_days_median"]))
     st.caption("For forløb opstartet i måneden. Halvdelen ventede højst medianen; 9 ud af 10 højst 90 %-fraktilen.")
 with right:
     st.markdown(f"**Forløb pr. konsulent (årsværk) mod fidelitetsgrænsen på {contract.CASELOAD_LIMIT}**")
     if ui.extract().has("staffing"):
         load = months_load
-        if charts.drawable(load, ["caseload"]):
-            limit = f"Højst {contract.CASELOAD_LIMIT} (IPS-fidelitet)"
-            ui.chart(charts.monthly_caseload, load, contract.CASELOAD_LIMIT, limit, shade=(sel.start, sel.end))
-        else:
-            st.caption(texts.NOTHING_TO_DRAW)
+        limit = f"Højst {contract.CASELOAD_LIMIT} (IPS-fidelitet)"
+        ui.chart(charts.monthly_caseload, load, contract.CASELOAD_LIMIT, limit, shade=(sel.start, sel.end),
+                 needs=(load, ["caseload"]))
         note = intake.caseload_note(load)
         st.caption(
             "Aktive forløb ved månedens udgang divideret med månedens konsulentårsværk; for flere kommuner "
@@ -111,10 +102,8 @@ reasons = intake.exit_reasons_in_period(exits)
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Afsluttede forløb pr. måned i perioden**")
-    if charts.drawable(exits, list(intake.EXIT_COLUMNS)):
-        ui.chart(charts.monthly_stacked, exits.iloc[:-1], list(intake.EXIT_COLUMNS), "exits", ui.threshold())
-    else:
-        st.caption(texts.NOTHING_TO_DRAW)
+    ui.chart(charts.monthly_stacked, exits.iloc[:-1], list(intake.EXIT_COLUMNS), "exits", ui.threshold(),
+             needs=(exits, list(intake.EXIT_COLUMNS)))
     st.caption(
         "Både afslutninger fra ventelisten og efter opstart. Årsager med små tal er samlet i den skraverede del."
     )
@@ -126,18 +115,16 @@ with right:
 if load is not None:
     st.subheader(f"Bemanding og forløb pr. konsulent, {ui.period_text(sel.end, sel.end)}")
     staffing = ui.call(intake.staffing_by_municipality, sel.end, chosen)
-    ui.show_table(
-        ui.figure_table(staffing, ["active", "consultants_fte", "caseload"], first={"municipality": "Kommune"}),
-        emphasise=staffing["above_limit"],
-    )
-    st.caption(f"Markerede kommuner har flere end {contract.CASELOAD_LIMIT} forløb pr. konsulentårsværk.")
+    ui.show_table(ui.figure_table(staffing, ["active", "consultants_fte", "caseload", "above_limit"],
+                                  first={"municipality": "Kommune"}))
+    ui.marks_note(f"»Over grænsen«: flere end {contract.CASELOAD_LIMIT} forløb pr. konsulentårsværk. ")
 
 # --- Who is referred ---------------------------------------------------------------------------------------
 st.subheader("Hvem henvises og starter")
 groups = ui.call(intake.breakdowns, sel.start, sel.end, sel.filters)
 ui.show_table(
-    ui.figure_table(groups, list(intake.BREAKDOWN_FIGURES), first={"group": "Gruppe"}),
-    emphasise=[i % 2 == 1 for i in groups["breakdown"].factorize()[0]],  # målgruppe, variant, alder, køn
+    ui.figure_table(groups, list(intake.BREAKDOWN_FIGURES), first={"breakdown": "Opdeling", "group": "Gruppe"}),
+    text_columns=2,
 )
 st.caption("Perioden under ét. Venteliste og aktive forløb er opgjort ved periodens slutning.")
 

@@ -454,7 +454,7 @@ def expected_cards(at: AppTest, same: kpis.Filters) -> dict[str, str]:
     row = kpis.kpi_table(whole, sel.start, sel.end, filters=same).iloc[0]
     keys = ("active", "waiting", "placement_rate", "job_starts", "referrals", "enrollments",
             "waiting_days_median", "active_in_period")  # fmt: skip
-    return {texts.label(k): ui.display(k, row[k]) for k in keys}
+    return {texts.short(k): ui.display(k, row[k]) for k in keys}  # cards carry the short names (issue 19)
 
 
 def test_without_login_no_one_sees_anything_but_the_login_button(roles_file):
@@ -672,13 +672,14 @@ def test_allow_anonymous_serves_real_data_and_every_page_says_so(roles_file, mon
 
 def test_kommuner_page_shows_a_municipality_user_the_others_as_rates_only(roles_file):
     at = run_as(logged_in(roles=["IPS.Kommune.630"]), "pages/kommuner.py")
-    assert at.title[0].value == "Kommuner"
+    assert at.title[0].value == "Kommuner – Vejle"  # the user's own municipality, in the title (issue 19)
     shown = [df.value for df in at.dataframe]
     assert len(shown) == 1
     table = shown[0]
     # Every municipality is there, beside the region, and no column is a count.
     assert "Odense" in table.iloc[:, 0].tolist() and len(table) == 16
-    count_labels = {texts.label(c) for c in kpis.RULE.counts}
+    count_labels = {name for c in kpis.RULE.counts if c in texts.TERMS for name in (texts.label(c), texts.short(c))}
+    assert texts.short("active") in count_labels
     assert not count_labels & set(table.columns)
     # The chart carries rates only: no trace has a value above 1.
     for chart in at.get("plotly_chart"):

@@ -10,8 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from ipsdash import access, charts
-from ipsdash.app import ui
+from ipsdash import access, charts, fmt
 from ipsdash.delivery import check, deliver
 from ipsdash.extract import data
 from ipsdash.figures import events
@@ -193,7 +192,7 @@ def test_events_appear_on_the_time_series_of_their_scope_and_nowhere_else(demo_w
     listed = "\n".join(c.value for c in at.caption if c.value.startswith("▼"))
     for row in PAGE_EVENTS:
         shown = html.escape(row["text"]) in expected
-        assert (ui.plain(row["text"]) in listed) == shown, row["text"]
+        assert (fmt.plain(row["text"]) in listed) == shown, row["text"]
 
 
 def test_a_period_without_events_gives_an_empty_table_with_the_columns(tmp_path):

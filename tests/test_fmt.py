@@ -190,3 +190,30 @@ def test_wrong_types_are_refused():
         fmt.number(True)
     with pytest.raises(TypeError):
         fmt.date_long(20240101)
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (640, "640 kr."),
+        (99_999, "99.999 kr."),  # exact kroner below 100.000
+        (100_000, "100 t. kr."),
+        (845_499, "845 t. kr."),
+        (845_500, "846 t. kr."),  # half up, as every amount
+        (999_499, "999 t. kr."),
+        (999_600, "1,0 mio. kr."),  # by the rounded amount: never "1.000 t. kr."
+        (1_000_000, "1,0 mio. kr."),
+        (12_345_678, "12,3 mio. kr."),
+        (-62_000, "-62.000 kr."),
+        (-250_000, "-250 t. kr."),  # an overspent budget: the sign kept, the same units
+        (-2_500_000, "-2,5 mio. kr."),
+        ("<5", "<5"),
+    ],
+)
+def test_dkk_short_switches_units_at_100_000_and_a_million(amount, shown):
+    assert fmt.dkk_short(amount) == shown
+
+
+@pytest.mark.parametrize("missing", MISSING_VALUES)
+def test_dkk_short_of_nothing_is_the_missing_mark(missing):
+    assert fmt.dkk_short(missing) == fmt.MISSING

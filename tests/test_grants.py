@@ -21,6 +21,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from ipsdash import fmt
 from ipsdash.extract import data
 from ipsdash.figures import funding, grants
 from tests.builders import base_tables, d, write_extract
@@ -110,7 +111,7 @@ def test_a_posting_on_the_day_counts_and_one_after_does_not(extract):
 
 def test_categories_per_municipality_central_and_total(extract):
     table = grants.spending_by_category(extract, "G1", B).set_index("municipality")
-    assert list(table.index) == ["Vejle", "Odense", grants.CENTRAL, grants.TOTAL]  # largest budget first
+    assert list(table.index) == ["Odense", "Vejle", grants.CENTRAL, grants.TOTAL]  # by name (catalog.in_order)
     assert table.loc["Vejle", ["løn_dkk", "uddannelse_dkk", "supervision_dkk", "administration_dkk", "andet_dkk",
                                "spent_dkk"]].tolist() == [9_000, 0, 2_000, 700, 500, 12_200]
     assert table.loc["Odense", "løn_dkk"] == table.loc["Odense", "spent_dkk"] == 5_000
@@ -130,8 +131,8 @@ def test_a_municipality_filter_never_hides_money(extract):
 
 def test_budget_rows_are_the_funding_table_named_and_filtered(extract):
     rows = grants.budget_rows(extract, B, "G1", min_count=0)
-    assert list(rows["municipality"]) == ["Vejle", "Odense"]
-    assert list(rows["budget_dkk"]) == [600_000, 300_000] and list(rows["spent_dkk"]) == [12_200, 5_000]
+    assert list(rows["municipality"]) == ["Odense", "Vejle"]  # by name, as every table (catalog.in_order)
+    assert list(rows["budget_dkk"]) == [300_000, 600_000] and list(rows["spent_dkk"]) == [5_000, 12_200]
     assert "placed_funded" in rows and "placed" not in rows
     assert list(grants.budget_rows(extract, B, "G1", (461,), min_count=0)["municipality"]) == ["Odense"]
     central = grants.central_row(extract, B, "G1").iloc[0]
@@ -259,3 +260,68 @@ def test_grant_outlook_on_the_extract(extract):
                                             (365, "ca. 12 måneder"), (731, "ca. 2 år"), (760, "ca. 2 år og 1 måned")])
 def test_span(days, text):
     assert grants.span(days) == text
+
+
+# --- Pace: the share of the money spent against the share of the grant's time passed ---------
+# A grant of 200 days, seen on its 100th: half its time has passed.
+PACE_START, PACE_END, PACE_ON = d("2024-01-01"), d("2024-07-19"), d("2024-04-10")
+
+
+@pytest.mark.parametrize(
+    ("spent", "pace"),
+    [
+        (50_000.0, "on_track"),
+        (60_000.0, "on_track"),  # 10 points ahead is within the tolerance
+        (60_001.0, "ahead"),
+        (40_000.0, "on_track"),
+        (39_999.0, "behind"),
+        (95_000.0, "ahead"),
+        (5_000.0, "behind"),
+    ],
+)
+def test_pace_is_the_money_share_against_the_time_share(spent, pace):
+    o = grants.outlook(row(spent=spent, depletion="2024-09-30"), PACE_START, PACE_END, PACE_ON)
+    assert o.time_share == pytest.approx(0.5) and o.money_share == pytest.approx(spent / 100_000)
+    assert o.pace == pace
+    words = {"on_track": "Forbruget følger tiden", "ahead": "Forbruget er foran tiden",
+             "behind": "Forbruget er bagud i forhold til tiden"}[pace]
+    text = grants.pace_text(o)
+    assert text.startswith(words) and f"{fmt.percent(spent / 100_000)} af pengene" in text
+    assert "50 % af bevillingens tid" in text and grants.outlook_text(o).startswith(text)
+
+
+def test_a_few_days_early_on_track_is_no_alarm_but_a_tenth_of_the_time_early_is():
+    # On track (55 % spent at half time), the money runs out 11 days before the end: information.
+    o = grants.outlook(row(spent=55_000.0, depletion="2024-07-08"), PACE_START, PACE_END, PACE_ON)
+    assert (o.status, o.days, o.pace, o.early, o.tone) == ("before_end", 11, "on_track", False, "info")
+    # 21 days early is more than a tenth of the grant's 200 days: a warning, whatever the pace.
+    o = grants.outlook(row(spent=55_000.0, depletion="2024-06-28"), PACE_START, PACE_END, PACE_ON)
+    assert (o.days, o.pace, o.early, o.tone) == (21, "on_track", True, "warning")
+    # 20 days early is exactly a tenth: not yet.
+    o = grants.outlook(row(spent=55_000.0, depletion="2024-06-29"), PACE_START, PACE_END, PACE_ON)
+    assert (o.days, o.early, o.tone) == (20, False, "info")
+    # Clearly ahead of the time and running out before the end, even by a day: a warning.
+    o = grants.outlook(row(spent=70_000.0, depletion="2024-07-18"), PACE_START, PACE_END, PACE_ON)
+    assert (o.days, o.pace, o.tone) == (1, "ahead", "warning")
+    # Ahead but lasting beyond the end (spending has slowed): information.
+    o = grants.outlook(row(spent=70_000.0, depletion="2024-08-30"), PACE_START, PACE_END, PACE_ON)
+    assert (o.status, o.pace, o.tone) == ("after_end", "ahead", "info")
+
+
+@pytest.mark.parametrize(
+    ("values", "on", "status"),
+    [
+        ({"spent": 0.0}, d("2023-12-31"), "not_started"),
+        ({"depletion": "2024-09-01"}, PACE_END, "ended"),
+        ({"spent": 100_000.0}, PACE_ON, "spent"),
+        ({"budget": float("nan")}, PACE_ON, "no_budget"),
+    ],
+)
+def test_no_pace_before_the_start_after_the_end_or_without_money_left(values, on, status):
+    o = grants.outlook(row(**values), PACE_START, PACE_END, on)
+    assert o.status == status and o.pace is None and grants.pace_text(o) == ""
+
+
+def test_pace_without_recent_spending_still_compares_the_shares():
+    o = grants.outlook(row(spent=20_000.0, burn=0.0), PACE_START, PACE_END, PACE_ON)
+    assert (o.status, o.pace) == ("no_burn", "behind")

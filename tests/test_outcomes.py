@@ -325,3 +325,42 @@ def test_every_reference_has_a_source_and_is_a_share():
     assert all(0 < r.value < 1 for r in outcomes.REFERENCES)
     table = outcomes.references_table()
     assert len(table) == len(outcomes.REFERENCES) and table["citation"].str.len().min() > 20
+
+
+# --- The rate over rolling windows (the Overblik card's own trend) -------------------------------
+
+
+def test_rolling_windows_end_with_each_month_and_last_with_the_period():
+    d = dt.date
+    assert outcomes.rolling_windows(d(2026, 10, 31), 12, 3) == [
+        (d(2025, 9, 1), d(2026, 8, 31)), (d(2025, 10, 1), d(2026, 9, 30)), (d(2025, 11, 1), d(2026, 10, 31))
+    ]
+    # Over a new year and a leap February; one month long.
+    assert outcomes.rolling_windows(d(2024, 3, 31), 1, 3) == [
+        (d(2024, 1, 1), d(2024, 1, 31)), (d(2024, 2, 1), d(2024, 2, 29)), (d(2024, 3, 1), d(2024, 3, 31))
+    ]
+    # A period that ends mid-month (the extract's day): the last window ends there, the others on a month's end.
+    assert outcomes.rolling_windows(d(2026, 11, 3), 3, 2) == [(d(2026, 8, 1), d(2026, 10, 31)),
+                                                               (d(2026, 9, 1), d(2026, 11, 3))]
+    assert len(outcomes.rolling_windows(d(2026, 10, 31), 12, 24)) == 24
+
+
+def test_rolling_rate_is_each_windows_own_rate_and_ends_with_the_cards(region):
+    # Everyone active from June 2023; 26 of the 65 courses placed on 1 February 2024.
+    rolling = outcomes.rolling_rate(region, Q1[1], 3, count=3)
+    assert list(rolling["window_start"]) == [dt.date(2023, 11, 1), dt.date(2023, 12, 1), dt.date(2024, 1, 1)]
+    assert [ts.date() for ts in rolling["period_start"]] == [dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)]
+    assert list(rolling["placement_rate"]) == pytest.approx([0.0, 26 / 65, 26 / 65])
+    assert list(rolling["active_in_period"]) == [65, 65, 65]
+    # The last point is the card's figure for the same period, interval included.
+    card = kpis.kpi_table(region, *Q1).iloc[0]
+    last = rolling.iloc[-1]
+    assert (last["placement_rate"], last["placement_rate_low"], last["placement_rate_high"]) == pytest.approx(
+        (card["placement_rate"], card["placement_rate_low"], card["placement_rate_high"]))
+
+
+def test_rolling_rate_is_protected_as_each_periods_own_figures(region):
+    # Odense: 3 courses, 1 placed: every window's rate is over fewer than 5 courses, so hidden (None), never 0.
+    odense = outcomes.rolling_rate(region, Q1[1], 3, count=3, filters=kpis.Filters(municipalities=(461,)))
+    assert list(odense["placement_rate"]) == [None, None, None]
+    assert list(odense["active_in_period"]) == ["<5", "<5", "<5"]

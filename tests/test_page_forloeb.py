@@ -32,22 +32,27 @@ def cli(start, end, *args) -> list[dict]:
 
 
 def shown_cell(row: dict, n: int) -> str:
+    """A rate as the page shows it; the command line writes null for not followed, hidden and none started."""
     if row[f"rate_{n}m"] is None:
-        return cohorts.NOT_FOLLOWED_TEXT if row[f"placed_{n}m"] is None else "–"
+        if row[f"placed_{n}m"] is None and row["enrolled"] is not None:
+            return cohorts.NOT_FOLLOWED_TEXT
+        return fmt.MISSING if row["enrolled"] == 0 else fmt.HIDDEN  # nothing to take a share of, or hidden
     return f"{fmt.percent(row[f'rate_{n}m'])} {fmt.interval(row[f'rate_{n}m_low'], row[f'rate_{n}m_high'])}"
 
 
 @pytest.mark.parametrize(("query", "args"), [({}, ()), ({"kommune": "Vejle"}, ("--municipality", "630"))])
 def test_the_table_and_chart_equal_the_command_line(query, args):
     at = app(PAGE, **query)
-    assert at.title[0].value == "Forløb over tid"
+    # The municipality chosen is in the page's title (issue 19).
+    assert at.title[0].value == "Forløb over tid" + (f" – {query['kommune']}" if query else "")
     sel = at.session_state["selection"]
     start = outcomes.quarters_start(sel.start, sel.end, quarters=12)
     rows = cli(start, sel.end, *args)
     table = at.dataframe[0].value
     table = getattr(table, "data", table)  # a Styler when rows are marked
     assert list(table["Årgang"]) == [fmt.quarter_label(dt.date.fromisoformat(r["cohort_start"])) for r in rows]
-    assert list(table["Startede"]) == [r["enrolled"] if isinstance(r["enrolled"], str) else fmt.number(r["enrolled"])
+    assert list(table["Startede"]) == [r["enrolled"] if isinstance(r["enrolled"], str)
+                                       else fmt.HIDDEN if r["enrolled"] is None else fmt.number(r["enrolled"])
                                        for r in rows]
     for n in cohorts.DEFAULT_WITHIN:
         assert list(table[f"Inden for {n} mdr."]) == [shown_cell(r, n) for r in rows]
@@ -64,7 +69,12 @@ def test_not_followed_cohorts_are_named_and_the_trial_is_labelled_with_its_sourc
     ex = data.get_extract(str(ROOT / "data"))
     as_of = catalog.span(ex)[1]
     note = next(c.value for c in at.caption if c.value.startswith("Ikke fulgt længe nok endnu"))
-    assert fmt.date_long(as_of) in note and "18 mdr.:" in note
+    assert fmt.date_long(as_of) in note
+    # The newest cohorts, named by the first of them for each N (not a list of every quarter).
+    sel = at.session_state["selection"]
+    table_rows = cohorts.cohort_table(ex, outcomes.quarters_start(sel.start, sel.end, quarters=12), sel.end)
+    first = {n: min(days) for n, days in cohorts.unfollowed(table_rows, cohorts.DEFAULT_WITHIN).items()}
+    assert first and all(f"{n} mdr. fra {fmt.quarter_label(d)}" in note for n, d in first.items())
     table = at.dataframe[0].value
     assert cohorts.NOT_FOLLOWED_TEXT in list(table["Inden for 18 mdr."])
     specs = charts(at)
@@ -89,3 +99,15 @@ def test_a_planned_municipality_renders_without_figures():
     at = app(PAGE, kommune="Svendborg")
     table = at.dataframe[0].value
     assert set(table["Startede"]) == {"0"}
+
+
+def test_a_small_municipality_says_there_is_nothing_to_draw():
+    # Assens this year: every cohort rate is hidden, not started or not followed yet (issue 19: no empty axes).
+    at = app(PAGE, kommune="Assens", periode=filters.THIS_YEAR)
+    assert at.title[0].value == "Forløb over tid – Assens"
+    table = at.dataframe[0].value
+    shares = {v for c in table.columns if c.startswith("Inden for") for v in table[c]}
+    assert shares <= {fmt.HIDDEN, fmt.MISSING, cohorts.NOT_FOLLOWED_TEXT} and fmt.HIDDEN in shares
+    assert [i.value for i in at.info].count(texts.NOTHING_TO_DRAW) == 2
+    assert not at.get("plotly_chart")
+    assert any(texts.MARKS.format(t=5, t_minus=4) in c.value for c in at.caption)  # the marks explained

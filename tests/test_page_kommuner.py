@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ipsdash import texts
+from ipsdash import fmt, texts
 from ipsdash.app import ui
 from ipsdash.extract import data
-from ipsdash.figures import filters, kpis, outcomes
+from ipsdash.figures import catalog, filters, kpis, outcomes
 from tests.apptest import app
 from tests.conftest import ROOT
 from tests.test_page_job import charts, cli, period, values
@@ -31,6 +31,11 @@ def expected(rows: list[dict], keys, names: list[str]) -> list[dict]:
     return ui.figure_table(df, list(keys), first=NAME).to_dict(orient="records")
 
 
+def without_marks(row: dict) -> dict:
+    """A row with "skjult" and "–" alike, as the command line's JSON has them (null)."""
+    return {k: fmt.MISSING if v == fmt.HIDDEN else v for k, v in row.items()}
+
+
 @pytest.mark.parametrize(
     ("query", "args"),
     [
@@ -47,20 +52,28 @@ def test_tables_equal_the_command_line(query, args):
     at = app(PAGE, periode=filters.LAST_YEAR, **query)
     shown = tables(at)
     region = cli(start, end, "--by", "none", *args)[0]
-    municipalities = cli(start, end, "--by", "municipality", *args)
+    # The command line lists by code; the page in the one order of municipalities: by name (catalog.in_order).
+    municipalities = sorted(cli(start, end, "--by", "municipality", *args), key=lambda m: catalog.name_key(m["municipality"]))
     names = [outcomes.REGION] + [m["municipality"] for m in municipalities]
     statuses = list(shown["courses"]["IPS-start"])
+    # The page tells a hidden figure ("skjult") from one that cannot be computed ("–"), as the
+    # function gives them (None, NaN); the command line's JSON writes null for both.
+    options = dict(zip(args[::2], args[1::2]))
+    f = kpis.Filters(target_group=options.get("--target-group"), variant=options.get("--variant"))
+    table = outcomes.municipality_table(data.get_extract(str(ROOT / "data")), start, end, filters=f)
+    planned = table["status"] == outcomes.STATUS_PLANNED
     for part, keys in (("results", outcomes.RESULT_FIGURES), ("courses", outcomes.COURSE_FIGURES)):
         page = shown[part].drop(columns=["IPS-start"], errors="ignore").to_dict(orient="records")
+        assert page == ui.figure_table(table, list(keys), first=NAME, not_started=planned).to_dict(orient="records")
         want = expected([region, *municipalities], keys, names)
         assert len(page) == len(want) == 1 + len(municipalities)
         for status, mine, theirs in zip(statuses, page, want):
             if status == outcomes.STATUS_PLANNED:
-                # A planned municipality: the command line's zeros, the page's "–" under "Planlagt".
-                assert set(theirs.values()) - {mine["Kommune"]} <= {"0", "–"}
-                assert set(mine.values()) - {mine["Kommune"]} == {"–"}
+                # A planned municipality: the command line's zeros, the page's "ikke startet" under "Planlagt".
+                assert set(theirs.values()) - {mine["Kommune"]} <= {"0", fmt.MISSING, fmt.HIDDEN}
+                assert set(mine.values()) - {mine["Kommune"]} == {fmt.NOT_STARTED}
             else:
-                assert mine == theirs
+                assert without_marks(mine) == without_marks(theirs)
 
 
 def test_every_kpi_is_in_one_of_the_two_tables():
@@ -113,7 +126,7 @@ def test_changes_table_compares_with_the_previous_period():
     changes = tables(at)["changes"].set_index("Kommune")
     before = {m["municipality"]: m for m in cli(prev_start, prev_end, "--by", "municipality")}
     now = {m["municipality"]: m for m in cli(start, end, "--by", "municipality")}
-    label = texts.label("placement_rate_change")
+    label = texts.short("placement_rate_change")
     for name, row in changes.iterrows():
         if name == outcomes.REGION:
             continue
@@ -146,5 +159,6 @@ def test_waiting_small_multiples_equal_kpi_table_by_month():
 )
 def test_renders_across_filters(query):
     at = app(PAGE, **query)
-    assert at.title[0].value == "Kommuner"
+    # The municipality chosen is in the page's title (issue 19).
+    assert at.title[0].value == "Kommuner" + (f" – {query['kommune']}" if "kommune" in query else "")
     assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 3

@@ -77,8 +77,9 @@ def test_consultants_by_month_equal_the_staffing_rows(demo):
     trained = next(t for f in figures(at) for t in f["data"] if t.get("name") == texts.label("consultants_trained"))
     load = intake.caseload_by_month(ex, intake.trend_start(ex, start, end, (630,)), end, (630,))
     assert [text for _, text in trained["customdata"]] == [fmt.number(v) for v in load["consultants_trained"]]
-    per_municipality = table(at, "Kommune", texts.label("consultants_fte"))
-    assert per_municipality[texts.label("consultants_fte")].tolist() == ["8,5"]
+    # The column's header is the short name (texts.short), the full name in its help (issue 19).
+    per_municipality = table(at, "Kommune", texts.short("consultants_fte"))
+    assert per_municipality[texts.short("consultants_fte")].tolist() == ["8,5"]
 
 
 def test_only_the_municipality_filter_applies():

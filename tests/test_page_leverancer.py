@@ -9,7 +9,7 @@ import pytest
 
 from ipsdash import fmt, texts
 from ipsdash.delivery import deliver
-from ipsdash.extract import data, source
+from ipsdash.extract import contract, data, source
 from tests.apptest import app
 from tests.apptest import metrics as shown
 from tests.builders import write_extract
@@ -20,6 +20,11 @@ PAGE = "pages/leverancer.py"
 
 def tables_on(at) -> list:
     return [element.value for element in at.dataframe]
+
+
+def table_with(at, column: str):
+    """The page's table with `column` (freshness: "Leveringsstatus", log: "Fil", check: "Fejl", tables: "Påkrævet")."""
+    return next(t for t in tables_on(at) if column in t.columns)
 
 
 def every_text(at) -> str:
@@ -45,6 +50,11 @@ def test_demo_extract_every_municipality_and_no_log_yet():
     assert len(fresh) == len(data.run(ex, "municipalities"))
     assert any(texts.NO_DELIVERIES in i.value for i in at.info)
     assert any(texts.CHECK_PASSED in s.value for s in at.success)
+    # The extract's tables and the data version are the data coordinator's, here, not on Om tallene (issue 19).
+    tables = table_with(at, "Påkrævet")
+    assert list(tables["Tabel"]) == list(contract.TABLES)
+    assert set(tables["Leveret"]) == {"Ja"}
+    assert any(c.value.startswith(f"Dataversion {ex.version[:8]}:") for c in at.caption)
 
 
 def test_one_municipality_shows_its_own_row_only_and_the_figures_equal_the_function():
@@ -74,7 +84,7 @@ def test_late_municipalities_the_log_and_small_counts(tmp_path, late_root):
     cards = shown(at)
     assert cards["Forsinkede kommuner"] == "2"
     assert any(fmt.plain("Forsinket: Esbjerg, Odense.") in w.value for w in at.warning)
-    fresh, log = tables_on(at)
+    fresh, log = table_with(at, "Leveringsstatus"), table_with(at, "Fil")
     assert list(fresh["Leveringsstatus"][:2]) == ["Forsinket", "Forsinket"]
     # Newest first: the CSV of two courses (a person count, shown as <5), then the first delivery.
     assert list(log["Fil"][:2]) == ["participants.csv", "expenditures.parquet"]
@@ -97,7 +107,7 @@ def test_a_rollback_shows_in_the_log_and_the_figures(tmp_path, late_root):
     assert deliver.rollback(late_root).applied
     at.run()
     assert not at.exception
-    assert tables_on(at)[1]["Handling"].iloc[0] == "Tilbagerulning"
+    assert table_with(at, "Fil")["Handling"].iloc[0] == "Tilbagerulning"
 
 
 def test_an_extract_that_breaks_the_contract_says_so(tmp_path, monkeypatch):
@@ -109,7 +119,7 @@ def test_an_extract_that_breaks_the_contract_says_so(tmp_path, monkeypatch):
     at = app(PAGE)
     assert shown(at)[texts.label("contract_check")] == "1 fejl"
     assert any("overholder ikke datakontrakten (1 fejl)" in e.value for e in at.error)
-    problems = tables_on(at)[-1]
+    problems = table_with(at, "Fejl")
     assert list(problems.columns) == ["Fejl"]
     assert problems["Fejl"].iloc[0].startswith("participants: fil participants.parquet, kolonne exit_reason")
 

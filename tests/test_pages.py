@@ -1,5 +1,6 @@
 """Every page under AppTest, driven through the shared filter bar and through shared links."""
 
+from ipsdash import fmt, texts
 from tests.apptest import app
 from tests.apptest import metrics as values
 
@@ -8,9 +9,12 @@ def test_overview_renders_headline_figures_on_the_demo_extract():
     at = app()
     assert at.title[0].value == "Overblik"
     shown = values(at)
-    for label in ("Aktive forløb", "Venteliste", "Andel i job eller uddannelse", "Henvisninger"):
+    # Cards carry the short names (texts.short), which fit a projector (issue 19).
+    for label in ("Aktive forløb", "Venteliste", "Job eller uddannelse", "Henvisninger"):
         assert label in shown and shown[label] not in ("", "–")
-    assert any("Demodata" in i.value for i in at.info)
+    # The demo notice is a line of small text under the title (a box took a projector's first screen),
+    # the full notice in its help.
+    assert texts.DEMO_SHORT in at.caption[0].value and at.caption[0].help == texts.DEMO_NOTICE
     assert len(at.get("plotly_chart")) == 2
 
 
@@ -46,8 +50,9 @@ def test_grant_period_and_custom_dates():
 def test_small_municipality_shows_hidden_counts_not_numbers():
     at = app(kommune="Assens", periode="I år")
     shown = values(at)
-    assert shown["Andel i job eller uddannelse"] == "–"
-    assert all(v in ("<5", "–", "0") or v.isdigit() and int(v) >= 5 for v in shown.values() if "dage" not in v)
+    # A share over few courses is hidden ("skjult"), not "cannot be computed" ("–", issue 19).
+    assert shown[texts.short("placement_rate")] == fmt.HIDDEN
+    assert all(v in ("<5", fmt.HIDDEN, "0") or v.isdigit() and int(v) >= 5 for v in shown.values() if "dage" not in v)
 
 
 def test_every_page_renders_with_a_filter():
@@ -55,3 +60,19 @@ def test_every_page_renders_with_a_filter():
                  "pages/kvalitet.py", "pages/om.py"):
         at = app(page, kommune="Vejle")
         assert at.title[0].value != "Overblik", page
+
+
+def test_municipalities_in_one_order_in_the_selector_and_the_tables():
+    # The region first, then the municipalities by name in Danish order (catalog.in_order), everywhere.
+    from ipsdash.figures import catalog, outcomes
+
+    at = app("pages/kommuner.py")
+    options = list(at.multiselect(key="kommune").options)
+    assert options == sorted(options, key=catalog.name_key) and len(options) == 15
+    results, *others = (list(frame.value["Kommune"]) for frame in at.dataframe)
+    assert results == [outcomes.REGION, *options]
+    for names in others:  # the changes leave out planned municipalities, in the same order
+        assert names[0] == outcomes.REGION and names[1:] == [o for o in options if o in names]
+    at = app("pages/bevillinger.py", bevilling="Udbredelse af IPS i Region Syddanmark (APMF-2021)")
+    budgets = list(at.dataframe[0].value["Kommune"])
+    assert budgets == sorted(budgets, key=catalog.name_key) and len(budgets) == 8

@@ -159,17 +159,45 @@ def period_text(start, end) -> str:
     return fmt.period(start, end)
 
 
+# Less empty space above the title and a smaller title, so a projector's first screen (1280 × 720)
+# holds the headline figures and a chart. Static CSS only: no text from an extract goes in here.
+_COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0 0 0.25rem 0; }
+[data-testid="stSidebarHeader"] { height: 2.5rem; margin-bottom: 0; }
+</style>"""
+
+
+def compact_layout() -> None:
+    st.html(_COMPACT_CSS)
+
+
+def page_title(title: str) -> str:
+    """The page's title with the municipalities chosen: "Overblik – Odense", "Kommuner – 3 kommuner"."""
+    chosen = _within_scope(selection(), extract().scope).filters.municipalities
+    if not chosen:
+        return title
+    names = call(catalog.municipality_names)
+    who = " og ".join(fmt.plain(names.get(m, str(m))) for m in chosen) if len(chosen) <= 2 else f"{len(chosen)} kommuner"
+    return f"{title} – {who}"
+
+
 def page_header(title: str) -> None:
-    """Title, what is selected, and the notices every page must give (demo data, stale data)."""
+    """Title, what is selected, and the notices every page must give (demo data, stale data).
+
+    Compact, so a projector's first screen (1280 × 720) still holds the headline figures and a
+    chart: the demo notice is a line of small text, not a box.
+    """
     sel = selection()
     ex = extract()
-    st.title(title)
+    st.title(page_title(title))
     names, titles = call(catalog.municipality_names), call(catalog.grant_titles)
-    st.caption(filters.describe(_within_scope(sel, ex.scope), _plain_values(names), _plain_values(titles)))
+    line = filters.describe(_within_scope(sel, ex.scope), _plain_values(names), _plain_values(titles))
+    if ex.demo:
+        line += " · " + texts.DEMO_SHORT
+    st.caption(line, help=texts.DEMO_NOTICE if ex.demo else None)
     if is_anonymous():
         st.warning(texts.ANONYMOUS_NOTICE, icon=":material/lock_open:")
-    if ex.demo:
-        st.info(texts.DEMO_NOTICE, icon=":material/science:")
     if "data_warning" in st.session_state:
         st.warning(st.session_state["data_warning"], icon=":material/warning:")
     problem = targets.current()[1]
@@ -180,6 +208,12 @@ def page_header(title: str) -> None:
 def _plain_values(texts_by_key: Mapping) -> dict:
     """Names or titles by key, each as Markdown showing it as plain text (fmt.plain)."""
     return {k: fmt.plain(v) for k, v in texts_by_key.items()}
+
+
+def marks_note(prefix: str = "") -> None:
+    """Under a table: what "<5", "skjult", "–" and "ikke startet" mean (one text, texts.MARKS)."""
+    t = threshold()
+    st.caption(prefix + texts.MARKS.format(t=t, t_minus=t - 1))
 
 
 def _digest(frame: pd.DataFrame | pd.Series) -> str:
@@ -210,11 +244,19 @@ ALL_DAYS = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
 
 
 def chart(
-    build, *args, shade: tuple | None = None, key: str | None = None, events_of: kpis.Filters | None = None, **kwargs
+    build,
+    *args,
+    shade: tuple | None = None,
+    key: str | None = None,
+    needs=None,
+    events_of: kpis.Filters | None = None,
+    **kwargs,
 ) -> None:
     """Draw the figure `build(*args, **kwargs)` makes (a function of ipsdash.charts), with the
     period `shade` = (start, end) marked, without the modebar.
 
+    `needs` = (table, columns): when no figure of those columns is shown and not zero, the chart
+    would be an empty axis (0 to 1, a flat line at 0), so "Ingen tal at tegne…" is said instead.
     A chart with a period to shade is a time series: it gets the events of its scope as marks and
     as a list under it (ipsdash/figures/events.py); the scope is the selection's, or `events_of` for a
     chart of another one (a grant's spending).
@@ -223,6 +265,9 @@ def chart(
     for the same arguments (protected figures only: every chart builder draws what may be shown)
     and shared, never changed after it is built; st.plotly_chart only reads it.
     """
+    if needs is not None and not charts.drawable(*needs):
+        st.info(texts.NOTHING_TO_DRAW, icon=":material/bar_chart_off:")
+        return
     marks = None
     if shade is not None:
         marks = call(events.events_in, *ALL_DAYS, filters=events_of or selection().filters)
@@ -230,12 +275,6 @@ def chart(
     st.plotly_chart(fig, theme=None, config=theme.config(displayModeBar=False), key=key)
     if marks is not None:
         event_list(charts.events_on(fig, marks))
-
-
-def plain(text: str) -> str:
-    """Text from an extract for st.markdown or st.caption: every Markdown sign escaped, so it
-    shows as it is written (no links, no emphasis, no HTML)."""
-    return "".join("\\" + c if c in MARKDOWN_SIGNS else c for c in str(text))
 
 
 def summary() -> None:
@@ -249,14 +288,14 @@ def summary() -> None:
         return
     with st.container(border=True):
         st.markdown("**Sammenfatning**")
-        st.markdown("\n".join(f"- {plain(line)}" for line in lines))
+        st.markdown("\n".join(f"- {fmt.plain(line)}" for line in lines))
 
 
 def event_list(shown: pd.DataFrame) -> None:
     """The events marked on a chart, one plain line each, under it; nothing without events."""
     if shown.empty:
         return
-    lines = [f"▼ {plain(events.line(row))}" for _, row in shown.iterrows()]
+    lines = [f"▼ {fmt.plain(events.line(row))}" for _, row in shown.iterrows()]
     st.caption("  \n".join(lines))
 
 
@@ -264,8 +303,12 @@ def display(key: str, value) -> str:
     """A figure as a card shows it: counts, rates and day counts in Danish, hidden ones as they are."""
     if isinstance(value, str):
         return value
-    if value is None or pd.isna(value):
-        return "–"
+    if value is None:  # hidden by the small-number rule (ipsdash.figures.privacy)
+        return fmt.HIDDEN
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if pd.isna(value):  # no courses to compute it over
+        return fmt.MISSING
     if key in RATES:
         return fmt.percent(value)
     if key in DAYS:
@@ -289,19 +332,34 @@ def _delta(key: str, now, before) -> str | None:
     return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff), 1 if key in ONE_DECIMAL else 0)}"
 
 
-def metric(container, key: str, now: pd.Series, before: pd.Series, lower_is_better: bool = False) -> None:
-    """A headline card with the change against the previous period and the definition on hover."""
+def metric(
+    container, key: str, now: pd.Series, before: pd.Series, lower_is_better: bool = False, region=None
+) -> None:
+    """A headline card with the change against the previous period and the definition on hover.
+
+    The title is the figure's short name (texts.short), so it is not cut on a projector; the full
+    name opens the help. No change reads "uændret" in grey, not a green "↑ +0". `region`: the
+    region's value of the same figure, said under the card when a municipality is chosen.
+    """
     value = now[key]
+    delta = _delta(key, value, before[key])
+    unchanged = delta is not None and delta.lstrip("+-") in ("0", "0 pct.-point", "0,0 pct.-point")
     container.metric(
-        texts.label(key),
+        texts.short(key),
         display(key, value),
-        delta=_delta(key, value, before[key]),
-        delta_color="inverse" if lower_is_better else "normal",
-        help=texts.definition(key),
+        delta="uændret" if unchanged else delta,
+        delta_color="off" if unchanged else "inverse" if lower_is_better else "normal",
+        delta_arrow="off" if unchanged else "auto",
+        help=f"**{texts.label(key)}.** {texts.definition(key)}",
         border=True,
     )
+    notes = []
     if key in RATES and f"{key}_low" in now and not pd.isna(now.get(f"{key}_low")):
-        container.caption(f"95 %-interval {fmt.interval(now[f'{key}_low'], now[f'{key}_high'])}")
+        notes.append(f"95 %-interval {fmt.interval(now[f'{key}_low'], now[f'{key}_high'])}")
+    if region is not None:
+        notes.append(f"Regionen: {display(key, region)}")
+    if notes:
+        container.caption(" · ".join(notes))
     target_status(container, key, value)
 
 
@@ -320,10 +378,9 @@ def _target_help(key: str, target: targets.Target) -> str:
     tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if key in RATES else display(key, target.tolerance)
     text = targets.describe(target, display(key, target.value), tolerance)
     # The source is the secretariat's own text: shown as plain text, never as Markdown.
-    return plain(text)
+    return fmt.plain(text)
 
 
-MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|:~$")
 
 
 def target_status(container, key: str, value, municipalities=None) -> None:
@@ -405,12 +462,15 @@ def definitions(keys: list[str]) -> None:
 # --- Tables of figures (Job og uddannelse, Kommuner) -----------------------------------------
 
 
-def figure_table(df: pd.DataFrame, keys: list[str], first: dict[str, str] | None = None) -> pd.DataFrame:
+def figure_table(
+    df: pd.DataFrame, keys: list[str], first: dict[str, str] | None = None, not_started=None
+) -> pd.DataFrame:
     """Figures as a table on a page shows them: Danish text under their labels, hidden ones as they are.
 
     `first` maps leading text columns of `df` to their headers (e.g. {"municipality": "Kommune"}).
     A rate with its interval columns in `df` reads "46 % (41–52 %)" in one cell; a key ending in
-    "_before" reads as its figure, one ending in "_change" as a signed change.
+    "_before" reads as its figure, one ending in "_change" as a signed change. `not_started`: rows
+    (true) of a municipality that has not started IPS, whose empty cells read `fmt.NOT_STARTED`.
     """
     out = pd.DataFrame(index=df.index)
     for col, header in (first or {}).items():
@@ -425,7 +485,9 @@ def figure_table(df: pd.DataFrame, keys: list[str], first: dict[str, str] | None
                 c if pd.isna(lo) or pd.isna(hi) else f"{c} {fmt.interval(lo, hi)}"
                 for c, lo, hi in zip(cells, df[f"{key}_low"], df[f"{key}_high"])
             ]
-        out[texts.label(key)] = cells
+        if not_started is not None:
+            cells = [fmt.NOT_STARTED if bool(n) and v is None else c for c, n, v in zip(cells, not_started, df[key])]
+        out[texts.short(key)] = cells
     return out.reset_index(drop=True)
 
 
@@ -458,8 +520,8 @@ def _table(table: pd.DataFrame, shade: tuple[bool, ...], bold: tuple[bool, ...],
         * len(row),
         axis=1,
     )
-    # Narrow figure columns, so a table of eight fits a laptop screen; a cut header shows whole on hover.
-    helps = {t.label: f"{t.label}: {t.definition}" for t in texts.TERMS.values()}
+    # Short headers (texts.short) that fit; the full name and the definition are the column's help.
+    helps = {t.short or t.label: f"{t.label}: {t.definition}" for t in texts.TERMS.values()}
     # A column of words ("11 dage før slutdatoen") reads as names: left-aligned, as wide as it needs.
     words = {c for c in table.columns if table[c].str.contains(r"[^\W\d]+\s+[^\W\d]+", regex=True).any()}
     config = {
@@ -467,7 +529,7 @@ def _table(table: pd.DataFrame, shade: tuple[bool, ...], bold: tuple[bool, ...],
             c,
             alignment="left" if i < text_columns or c in words else "right",
             width=None if i < text_columns or c in words
-            else 125 if table[c].str.contains("(", regex=False).any() else 100,
+            else 135 if table[c].str.contains("(", regex=False).any() else 110,
             help=helps.get(c),
         )
         for i, c in enumerate(table.columns)
@@ -477,9 +539,9 @@ def _table(table: pd.DataFrame, shade: tuple[bool, ...], bold: tuple[bool, ...],
 
 
 def change_text(key: str, value) -> str:
-    """A change as a table shows it: "+3,2 pct.-point" for a rate, "-2" for a count, "–" when not given."""
-    if value is None or pd.isna(value):
-        return "–"
+    """A change as a table shows it: "+3,2 pct.-point" for a rate, "-2" for a count, marked when not given."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return display(key, value)
     base = key.removesuffix("_change")
     return _delta(base, float(value), 0.0) or "–"
 

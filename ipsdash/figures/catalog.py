@@ -12,8 +12,33 @@ from ipsdash.figures import privacy
 DATES_RULE = privacy.Rule(counts=("courses",))
 
 
+# Danish alphabetical order: Æ, Ø, Å after Z (DuckDB's and Python's plain order put Å before Æ and Ø).
+_DANISH = str.maketrans({"æ": "z\u0001", "ø": "z\u0002", "å": "z\u0003"})
+
+
+def name_key(name) -> str:
+    """A municipality's name as it sorts in Danish: "Ærø" after "Vejle".
+
+    >>> sorted(["Ærø", "Aabenraa", "Åbenrå", "Vejle", "Ølstykke"], key=name_key)
+    ['Aabenraa', 'Vejle', 'Ærø', 'Ølstykke', 'Åbenrå']
+    """
+    return str(name).casefold().translate(_DANISH)
+
+
+def in_order(df: pd.DataFrame, name: str = "municipality", code: str = "municipality_code") -> pd.DataFrame:
+    """The one order of municipalities in tables and selectors: the region's row (no code) first, then
+    the municipalities by name (Danish alphabetical order); a user may sort a table otherwise."""
+    if df.empty:
+        return df.reset_index(drop=True)
+    region_last = df[code].notna() if code in df else pd.Series(True, index=df.index)
+    key = pd.DataFrame({"_region_last": region_last, "_name": [name_key(n) for n in df[name]]}, index=df.index)
+    order = key.sort_values(["_region_last", "_name"], kind="stable").index
+    return df.loc[order].reset_index(drop=True)
+
+
 def municipalities(extract: data.Extract) -> pd.DataFrame:
-    return data.run(extract, "municipalities")
+    """The municipalities of the extract (code, name, region, IPS start) in the one order (`in_order`)."""
+    return in_order(data.run(extract, "municipalities"), name="name")
 
 
 def grants(extract: data.Extract) -> pd.DataFrame:

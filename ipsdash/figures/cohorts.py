@@ -185,21 +185,29 @@ def unfollowed(table: pd.DataFrame, within: tuple[int, ...]) -> dict[int, list[d
 NOT_FOLLOWED_TEXT = "ikke fulgt endnu"
 
 
-def shown_table(table: pd.DataFrame, within: tuple[int, ...], grain: str = "quarter") -> pd.DataFrame:
+def shown_table(
+    table: pd.DataFrame, within: tuple[int, ...], grain: str = "quarter", hidden: str = fmt.MISSING
+) -> pd.DataFrame:
     """A protected table (by "none") as a page and the report show it: Danish text in every cell.
 
     "46 % (41–52 %)" for a rate with its interval, "ikke fulgt endnu" before a cohort is followed
-    N months, "–" where the small-number rule hides the rate.
+    N months, `hidden` where the small-number rule hides a figure (None), "–" where there is
+    nothing to take a share of (NaN). The pages pass fmt.HIDDEN ("skjult", issue 19); the funder
+    report keeps "–" for both, as its legend says.
     """
+    def mark(value) -> str:
+        return hidden if value is None else fmt.MISSING
+
     label = fmt.quarter_label if grain == "quarter" else (lambda d: str(d.year))
     out = pd.DataFrame({
         "Årgang": [label(d) for d in table["cohort_start"]],
-        "Startede": [v if isinstance(v, str) else fmt.number(v) for v in table["enrolled"]],
+        "Startede": [v if isinstance(v, str) else mark(v) if fmt.is_missing(v) else fmt.number(v)
+                     for v in table["enrolled"]],
     })
     for n in within:
         out[f"Inden for {n} mdr."] = [
             NOT_FOLLOWED_TEXT if not followed
-            else "–" if rate is None or pd.isna(rate)
+            else mark(rate) if rate is None or pd.isna(rate)
             else f"{fmt.percent(rate)} {fmt.interval(low, high)}"
             for followed, rate, low, high in zip(
                 table[f"followed_{n}m"], table[f"rate_{n}m"], table[f"rate_{n}m_low"], table[f"rate_{n}m_high"]

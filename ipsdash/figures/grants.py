@@ -100,7 +100,7 @@ def budget_rows(
     municipalities: tuple[int, ...] = (),
     min_count: int | None = None,
 ) -> pd.DataFrame:
-    """The grant's municipalities on day `on` (funding.funding_table, by municipality), largest budget first.
+    """The grant's municipalities on day `on` (funding.funding_table, by municipality), by name (catalog.in_order).
 
     `municipalities` keeps only those (empty: all). The rows are protected as the whole table is,
     so a filter never changes which counts are hidden. The central part is `central_row`.
@@ -110,10 +110,7 @@ def budget_rows(
     rows = table[table["municipality_code"].notna()]
     if municipalities:
         rows = rows[rows["municipality_code"].isin(municipalities)]
-    order = rows.assign(_budget=pd.to_numeric(rows["budget_dkk"]).fillna(-1)).sort_values(
-        ["_budget", "municipality"], ascending=[False, True]
-    )
-    return order.drop(columns="_budget").reset_index(drop=True)
+    return catalog.in_order(rows)
 
 
 def central_row(extract: data.Extract, on: dt.date, grant_id: str, min_count: int | None = None) -> pd.DataFrame:
@@ -139,6 +136,29 @@ def grant_rows(
         outlook(row, _date(row["grant_start"]), _date(row["grant_end"]), on).short for _, row in table.iterrows()
     ]
     return table.reset_index(drop=True)
+
+
+def municipality_grant_rows(
+    extract: data.Extract, on: dt.date, municipality: int, min_count: int | None = None
+) -> pd.DataFrame:
+    """One municipality's part of each grant on day `on`: the grants where it has a budget or spending,
+    as `grant_rows` has them (title, grant_end, budget_dkk, spent_dkk, use, projected_depletion,
+    outlook), its own budget's figures instead of the whole grant's."""
+    info = catalog.grants(extract).rename(columns={"start_date": "grant_start", "end_date": "grant_end"})
+    rows = []
+    for _, grant in info.iterrows():
+        part = budget_rows(extract, on, grant["grant_id"], (municipality,), min_count)
+        if part.empty:
+            continue
+        row = part.iloc[0]
+        rows.append({
+            "grant_id": grant["grant_id"], "title": grant["title"], "grant_end": grant["grant_end"],
+            **{k: row[k] for k in ("budget_dkk", "spent_dkk", "use", "monthly_burn_dkk", "projected_depletion")},
+            "outlook": outlook(row, _date(grant["grant_start"]), _date(grant["grant_end"]), on).short,
+        })
+    columns = ["grant_id", "title", "grant_end", "budget_dkk", "spent_dkk", "use", "monthly_burn_dkk",
+               "projected_depletion", "outlook"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def absent(rows: pd.DataFrame, municipalities: tuple[int, ...]) -> list[int]:
@@ -301,6 +321,11 @@ def burndown(
     return privacy.protect(out, SPENDING_RULE, _threshold(min_count))
 
 
+# How far the share of the money spent may be from the share of the grant's time passed before the
+# pace is called ahead or behind: 10 percentage points of the budget.
+PACE_TOLERANCE = 0.10
+
+
 @dataclass(frozen=True)
 class Outlook:
     """Where a budget is heading on day `on`, from one row of the funding table.
@@ -323,9 +348,46 @@ class Outlook:
     at_end_dkk: float | None = None  # left on the end date at the monthly burn; negative: missing
 
     @property
+    def time_share(self) -> float | None:
+        """The share of the grant's time that has passed on day `on` (0 to 1)."""
+        days = (self.end - self.start).days
+        if days <= 0:
+            return None
+        return min(max((self.on - self.start).days / days, 0.0), 1.0)
+
+    @property
+    def money_share(self) -> float | None:
+        """The share of the budget spent on day `on`."""
+        if not self.budget_dkk or self.budget_dkk <= 0:
+            return None
+        return self.spent_dkk / self.budget_dkk
+
+    @property
+    def pace(self) -> str | None:
+        """"ahead" when the money is spent faster than the grant's time passes, by more than
+        PACE_TOLERANCE of the budget; "behind" when slower by as much; "on_track" between; None
+        before the start, after the end or without a budget."""
+        if self.status not in ("before_end", "after_end", "no_burn"):
+            return None
+        if self.time_share is None or self.money_share is None:
+            return None
+        gap = self.money_share - self.time_share
+        return "ahead" if gap > PACE_TOLERANCE else "behind" if gap < -PACE_TOLERANCE else "on_track"
+
+    @property
+    def early(self) -> bool:
+        """The money runs out before the end date by more than PACE_TOLERANCE of the grant's time."""
+        return self.status == "before_end" and bool(self.days) and self.days > PACE_TOLERANCE * (self.end - self.start).days
+
+    @property
     def tone(self) -> str:
-        """How a page should frame it: "warning" when the money runs out early or is overspent."""
-        if self.status == "before_end" or (self.status == "spent" and (self.remaining_dkk or 0) < 0):
+        """How a page should frame it: "warning" when the money runs out before the end date and
+        either goes clearly faster than the time (more than PACE_TOLERANCE ahead) or runs out more
+        than PACE_TOLERANCE of the grant's time early; or when it is overspent. Eleven days early on
+        a grant of years is no alarm."""
+        if (self.status == "before_end" and (self.pace == "ahead" or self.early)) or (
+            self.status == "spent" and (self.remaining_dkk or 0) < 0
+        ):
             return "warning"
         return "info"
 
@@ -393,14 +455,14 @@ def span(days: int) -> str:
 
 
 def _about(amount: float) -> str:
-    """A projected amount, rounded to thousands: it is an estimate."""
-    return fmt.dkk(round(abs(amount), -3))
+    """A projected amount, in thousands or millions: it is an estimate."""
+    return fmt.dkk_short(round(abs(amount), -3))
 
 
 def outlook_text(o: Outlook) -> str:
     """The outlook in one or two plain Danish sentences."""
     end = fmt.date_long(o.end)
-    burn = f"{fmt.dkk(o.monthly_burn_dkk)} om måneden"
+    burn = f"{fmt.dkk_short(o.monthly_burn_dkk)} om måneden"
     if o.status == "not_started":
         return f"Bevillingen begynder {fmt.date_long(o.start)}; der er endnu ikke noget forbrug at følge."
     if o.status == "no_budget":
@@ -414,21 +476,34 @@ def outlook_text(o: Outlook) -> str:
     if o.status == "ended":
         return (f"Bevillingen sluttede {end}. Af {fmt.dkk(o.budget_dkk)} er {fmt.dkk(o.spent_dkk)} brugt, "
                 f"og {fmt.dkk(o.remaining_dkk)} er ikke brugt.")
-    left = fmt.dkk(o.remaining_dkk)
+    left = fmt.dkk_short(o.remaining_dkk)
     if o.status == "no_burn":
-        return (f"Der er ikke brugt penge i de seneste 90 dage, så der kan ikke beregnes en dato, hvor pengene "
+        return (f"{pace_text(o)} Der er ikke brugt penge i de seneste 90 dage, så der kan ikke beregnes en dato, hvor pengene "
                 f"er brugt. Der er {left} tilbage til slutdatoen {end}.")
-    depletion = fmt.date_long(o.depletion)
+    depletion = fmt.date_long(o.depletion) if o.depletion else None
     if o.status == "before_end":
         when = "på slutdatoen" if o.days == 0 else f"{span(o.days)} før slutdatoen {end}"
-        text = (f"Pengene slipper op før tid: med forbruget i de seneste 90 dage ({burn}) er de {left}, "
+        lead = "Pengene slipper op før tid" if o.tone == "warning" else "Pengene slipper op lidt før slutdatoen"
+        text = (f"{pace_text(o)} {lead}: med forbruget i de seneste 90 dage ({burn}) er de {left}, "
                 f"der er tilbage, brugt {depletion} – {when}.")
         if o.days:
             text += f" Med samme forbrug mangler der ca. {_about(o.at_end_dkk)} for at nå slutdatoen."
         return text
-    return (f"Pengene rækker ud over slutdatoen: med forbruget i de seneste 90 dage ({burn}) er de {left}, "
-            f"der er tilbage, først brugt {depletion} – {span(o.days)} efter slutdatoen {end}. "
+    return (f"{pace_text(o)} Pengene rækker ud over slutdatoen: med forbruget i de seneste 90 dage ({burn}) er "
+            f"de {left}, der er tilbage, først brugt {depletion} – {span(o.days)} efter slutdatoen {end}. "
             f"Med samme forbrug er der ca. {_about(o.at_end_dkk)} tilbage ved slutdatoen.")
+
+
+def pace_text(o: Outlook) -> str:
+    """The pace in words: the share of the money spent against the share of the grant's time passed."""
+    if o.pace is None:
+        return ""
+    shares = f"{fmt.percent(o.money_share)} af pengene er brugt, og {fmt.percent(o.time_share)} af bevillingens tid er gået"
+    return {
+        "ahead": f"Forbruget er foran tiden: {shares}.",
+        "behind": f"Forbruget er bagud i forhold til tiden: {shares}.",
+        "on_track": f"Forbruget følger tiden: {shares}.",
+    }[o.pace]
 
 
 def grant_outlook(

@@ -260,18 +260,9 @@ def staffing_by_municipality(
     out["caseload"] = _published_caseload(out["active"], df["consultants_fte"])
     # Flagged on the protected caseload: a hidden one is never flagged.
     out["above_limit"] = [_is_number(c) and c > contract.CASELOAD_LIMIT for c in out["caseload"]]
-    return out[
-        [
-            "municipality_code",
-            "municipality",
-            "active",
-            "consultants_fte",
-            "caseload",
-            "above_limit",
-            "consultants_trained",
-            "consultants_in_training",
-        ]
-    ]
+    columns = ["municipality_code", "municipality", "active", "consultants_fte", "caseload", "above_limit",
+               "consultants_trained", "consultants_in_training"]
+    return catalog.in_order(out[columns])
 
 
 def caseload_note(table: pd.DataFrame) -> str | None:
@@ -367,7 +358,7 @@ def fidelity_latest(extract: data.Extract, end: dt.date, municipalities: tuple[i
     out["previous_review_date"] = previous["review_date"].reindex(out.index)
     out["previous_fidelity"] = previous["fidelity"].reindex(out.index).astype("Int64")
     out["fidelity_change"] = out["fidelity"] - out["previous_fidelity"]
-    return out.reset_index().sort_values("municipality", ignore_index=True)
+    return catalog.in_order(out.reset_index())
 
 
 def trend_start(extract: data.Extract, start: dt.date, end: dt.date, municipalities: tuple[int, ...] = ()) -> dt.date:

@@ -219,7 +219,7 @@ def municipality_table(
     figures = list(kpis.FIGURES)
     by[figures] = by[figures].astype(object)
     by.loc[blank, figures] = None
-    out = pd.concat([region, by], ignore_index=True)
+    out = catalog.in_order(pd.concat([region, by], ignore_index=True))
     out["municipality_code"] = out["municipality_code"].astype("Int64")
     out["is_started"] = out["status"].str.startswith("Siden") | out["municipality_code"].isna()
     return out[["municipality_code", "municipality", "status", "is_started", *kpis.FIGURES]]
@@ -435,3 +435,43 @@ def funnel_summary(f: Funnel) -> str:
     if f.without_courses:
         parts.append(f"Ingen aktive forløb i perioden: {', '.join(f.without_courses)}.")
     return " ".join(parts)
+
+
+# --- The headline rate over time (Overblik) -------------------------------------------------
+
+
+def rolling_windows(end: dt.date, months: int, count: int) -> list[tuple[dt.date, dt.date]]:
+    """The `count` periods of `months` whole months ending with each of the last `count` months up to `end`.
+
+    The last one ends on `end` (the period the page's card shows), the others on a month's last day.
+
+    >>> [(str(a), str(b)) for a, b in rolling_windows(dt.date(2026, 10, 31), 12, 2)]
+    [('2025-10-01', '2026-09-30'), ('2025-11-01', '2026-10-31')]
+    """
+    windows = []
+    for back in range(count - 1, -1, -1):
+        first_of_last = periods.add_months(end.replace(day=1), -back)
+        last = end if back == 0 else periods.add_months(first_of_last, 1) - dt.timedelta(days=1)
+        windows.append((periods.add_months(first_of_last, -(months - 1)), last))
+    return windows
+
+
+def rolling_rate(
+    extract: data.Extract, end: dt.date, months: int, count: int = 24, filters: kpis.Filters = EVERYONE
+) -> pd.DataFrame:
+    """The placement rate of the `months` months ending in each of the last `count` months (protected).
+
+    One row per window: `period_start` (the first day of the window's last month, for a monthly
+    axis), `window_start`, `window_end`, the rate and its interval. The last row is the figure the
+    headline card shows, so the card and its chart never disagree. Each window is a period of whole
+    months that the period filter can choose on its own, protected as that period's own figures.
+    """
+    windows = rolling_windows(end, months, count)
+    kpis.kpi_raw_many(extract, [kpis.Question.of(a, b) for a, b in windows], filters)  # one query, not 24
+    columns = ["placement_rate", "placement_rate_low", "placement_rate_high", "active_in_period"]
+    rows = []
+    for a, b in windows:
+        row = kpis.kpi_table(extract, a, b, filters=filters).iloc[0]
+        rows.append({"period_start": pd.Timestamp(b.replace(day=1)), "window_start": a, "window_end": b,
+                     **{c: row[c] for c in columns}})
+    return pd.DataFrame(rows)
