@@ -229,7 +229,7 @@ def cmd_funding(args) -> int:
 
 
 def cmd_deliver(args) -> int:
-    from ipsdash.delivery import deliver
+    from ipsdash.delivery import deliver, versions
 
     root = source.data_root(args.data_dir)
     try:
@@ -252,7 +252,7 @@ def cmd_deliver(args) -> int:
     if outcome.previous:
         print(f"Den forrige version ({outcome.previous}) er gemt; `python -m ipsdash rollback` går tilbage til den.")
     _prepare(root)
-    stray = deliver.stray_tables(root)
+    stray = versions.stray_tables(root)
     if stray:
         print(f"Bemærk: {', '.join(stray)} ligger direkte i {root} og bruges ikke; data i brug skifter kun med deliver.")
     return 0

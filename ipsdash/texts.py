@@ -367,7 +367,7 @@ def grouped_terms() -> dict[str, list[str]]:
 NO_REVIEWS_CHOSEN = "Der er endnu ingen fidelitetsmålinger for de valgte kommuner."
 
 
-# --- Leverancer (ipsdash/delivery/deliver.py, pages/leverancer.py) -----------------------------------------
+# --- Leverancer (ipsdash/delivery/status.py, pages/leverancer.py) ------------------------------------------
 TERMS.update(
     {
         "newest_data": Term(

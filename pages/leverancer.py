@@ -5,7 +5,7 @@ import streamlit as st
 
 from ipsdash import fmt, texts
 from ipsdash.app import ui
-from ipsdash.delivery import deliver
+from ipsdash.delivery import status, versions
 from ipsdash.figures import catalog
 
 sel = ui.selection()
@@ -13,26 +13,26 @@ ui.page_header("Leverancer")
 st.caption(texts.DELIVERIES_INTRO)
 
 _, as_of = ui.call(catalog.span)
-fresh = ui.call(deliver.freshness, sel.filters.municipalities)
-problems = ui.call(deliver.check_current)
-log = deliver.history()
-where = deliver.state()
-late = deliver.late_municipalities(fresh)
+fresh = ui.call(status.freshness, sel.filters.municipalities)
+problems = ui.call(status.check_current)
+log = status.history()
+where = versions.state()
+late = status.late_municipalities(fresh)
 
 cards = st.columns(3)
 cards[0].metric("Forsinkede kommuner", fmt.number(len(late)), help=texts.definition("delivery_status"), border=True)
 cards[1].metric(
-    texts.label("contract_check"), deliver.check_text(problems), help=texts.definition("contract_check"), border=True
+    texts.label("contract_check"), status.check_text(problems), help=texts.definition("contract_check"), border=True
 )
 cards[2].metric(
-    texts.label("last_delivery"), deliver.last_delivery_day(log), help=texts.definition("last_delivery"), border=True
+    texts.label("last_delivery"), status.last_delivery_day(log), help=texts.definition("last_delivery"), border=True
 )
-st.caption(fmt.plain(deliver.status_line(where, log, as_of)))
+st.caption(fmt.plain(status.status_line(where, log, as_of)))
 
 st.subheader("Nyeste data pr. kommune")
-if notice := deliver.late_notice(fresh, as_of):
+if notice := status.late_notice(fresh, as_of):
     st.warning(fmt.plain(notice), icon=":material/schedule:")
-ui.show_table(deliver.freshness_view(fresh), text_columns=2)
+ui.show_table(status.freshness_view(fresh), text_columns=2)
 
 st.subheader("Leverancelog")
 if where.stray:
@@ -41,7 +41,7 @@ if log.empty:
     st.info(texts.NO_DELIVERIES, icon=":material/info:")
 else:
     st.dataframe(
-        deliver.history_view(log),
+        status.history_view(log),
         hide_index=True,
         width="stretch",
         height=min(35 * (len(log) + 1) + 3, 420),

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ipsdash import fmt, texts
 from ipsdash.app import ui
-from ipsdash.delivery import deliver
+from ipsdash.delivery import status
 from ipsdash.extract import contract
 from ipsdash.figures import catalog
 
@@ -18,7 +18,7 @@ st.markdown(texts.ABOUT_INTRO)
 
 _, as_of = ui.call(catalog.span)
 groups = ui.call(catalog.delivered)
-fresh = ui.call(deliver.freshness, sel.filters.municipalities)
+fresh = ui.call(status.freshness, sel.filters.municipalities)
 t = ui.threshold()
 
 # --- The data ---------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ for key, names in groups.items():
 st.markdown("#### Hvor nye er data pr. kommune", help=texts.definition("newest_data"))
 if sel.filters.municipalities:
     st.caption("Viser de valgte kommuner.")
-ui.show_table(deliver.freshness_view(fresh), text_columns=2)
+ui.show_table(status.freshness_view(fresh), text_columns=2)
 st.caption("Dashboardets »i dag« er udtrækkets dato. Leverancer og kontrol af data står på siden Leverancer.")
 
 # --- Every figure ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipsdash import cli, texts
-from ipsdash.delivery import check, deliver
+from ipsdash.delivery import check, deliver, read, status, versions
 from ipsdash.extract import data, source
 from ipsdash.extract.contract import TABLES
 from ipsdash.figures import kpis
@@ -239,13 +239,13 @@ def test_comma_separated_csv_takes_a_decimal_point(tmp_path, root):
     ],
 )
 def test_dates_read_danish_and_iso(text, expected):
-    assert deliver._date(text, True) == expected
+    assert read._date(text, True) == expected
 
 
 @pytest.mark.parametrize("text", ["31-02-2024", "2024-02-30", "24-03-31", "31-03-24", "marts 2024", "45352", "2024/03/31"])
 def test_dates_that_are_refused(text):
-    with pytest.raises(deliver._Bad):
-        deliver._date(text, True)
+    with pytest.raises(read._Bad):
+        read._date(text, True)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +262,7 @@ def test_dates_that_are_refused(text):
     ],
 )
 def test_numbers(text, decimal_comma, expected):
-    assert deliver._number(text, decimal_comma) == pytest.approx(expected)
+    assert read._number(text, decimal_comma) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -272,17 +272,17 @@ def test_numbers(text, decimal_comma, expected):
 )  # fmt: skip
 def test_numbers_that_are_refused(text, decimal_comma):
     # A dot decimal in a semicolon file is refused rather than guessed: "1.500" would be 1500 there.
-    with pytest.raises(deliver._Bad):
-        deliver._number(text, decimal_comma)
+    with pytest.raises(read._Bad):
+        read._number(text, decimal_comma)
 
 
 def test_integers():
-    assert deliver._integer("630", True) == 630
-    assert deliver._integer("1.234", True) == 1234
-    assert deliver._integer(630.0, True) == 630
+    assert read._integer("630", True) == 630
+    assert read._integer("1.234", True) == 1234
+    assert read._integer(630.0, True) == 630
     for bad in ("630,5", "Vejle", 630.5, True, "1.234"):
-        with pytest.raises(deliver._Bad):
-            deliver._integer(bad, bad != "1.234")
+        with pytest.raises(read._Bad):
+            read._integer(bad, bad != "1.234")
 
 
 def test_xlsx_with_date_cells_and_danish_text_cells(tmp_path, root):
@@ -375,7 +375,7 @@ def test_log_says_when_what_how_many_checksum_and_who(tmp_path, root, monkeypatc
     path = write_csv(tmp_path / "participants.csv", "participants", valid()["participants"], encoding="cp1252")
     outcome = deliver.deliver([path], root)
     assert outcome.applied
-    entries = [json.loads(line) for line in (root / deliver.LOG).read_text(encoding="utf-8").splitlines()]
+    entries = [json.loads(line) for line in (root / versions.LOG).read_text(encoding="utf-8").splitlines()]
     last = entries[-1]
     assert last["action"] == "deliver" and last["user"] == "koordinator@vejle.dk"
     assert dt.datetime.fromisoformat(last["time"]).tzinfo is not None
@@ -387,10 +387,10 @@ def test_log_says_when_what_how_many_checksum_and_who(tmp_path, root, monkeypatc
                             "placements": 2, "expenditures": 3, "staffing": 1}  # fmt: skip
     assert last["check"] == {"passed": True, "problems": 0}
     # No person data: no course id, date or other value of a row is in the log.
-    text = (root / deliver.LOG).read_text(encoding="utf-8")
+    text = (root / versions.LOG).read_text(encoding="utf-8")
     assert "V01" not in text and "2024-0" not in text.replace(last["time"], "")
     deliver.rollback(root)
-    assert json.loads((root / deliver.LOG).read_text().splitlines()[-1])["action"] == "rollback"
+    assert json.loads((root / versions.LOG).read_text().splitlines()[-1])["action"] == "rollback"
 
 
 def test_a_plain_data_directory_becomes_managed_on_its_first_delivery(tmp_path):
@@ -444,12 +444,12 @@ def test_dry_run_checks_but_changes_nothing(tmp_path, root):
 
 def test_old_versions_are_pruned_but_current_and_previous_kept(tmp_path, root):
     new = write_extract(tmp_path / "new", grown())
-    for _ in range(deliver.KEEP_VERSIONS + 3):
+    for _ in range(versions.KEEP_VERSIONS + 3):
         assert deliver.deliver([new / "participants.parquet", new / "placements.parquet"], root).applied
-    versions = sorted(p.name for p in (root / source.VERSIONS).iterdir())
-    assert len(versions) == deliver.KEEP_VERSIONS
-    assert (root / source.CURRENT).read_text().strip() in versions
-    assert (root / deliver.PREVIOUS).read_text().strip() in versions
+    kept = sorted(p.name for p in (root / source.VERSIONS).iterdir())
+    assert len(kept) == versions.KEEP_VERSIONS
+    assert (root / source.CURRENT).read_text().strip() in kept
+    assert (root / versions.PREVIOUS).read_text().strip() in kept
 
 
 def test_rollback_without_a_previous_version_is_refused(tmp_path, root, capsys):
@@ -862,7 +862,7 @@ def prepared_version(location):
     return f"{data.version(location)}-{record_keys.secret_fingerprint(record_keys.configured_secret())}"
 
 
-# --- Who is late (deliver.freshness) ------------------------------------------------------------
+# --- Who is late (status.freshness) ------------------------------------------------------------
 
 
 def late_tables() -> dict[str, list[dict]]:
@@ -894,7 +894,7 @@ def late_tables() -> dict[str, list[dict]]:
 
 def test_who_is_late_around_the_cut_off(tmp_path):
     ex = data.open_extract(str(write_extract(tmp_path / "late", late_tables())))
-    fresh = deliver.freshness(ex)
+    fresh = status.freshness(ex)
     got = [(r.municipality, r.delivery_status, None if r.days_behind is pd.NA else int(r.days_behind))
            for r in fresh.itertuples()]  # fmt: skip
     assert got == [
@@ -908,12 +908,12 @@ def test_who_is_late_around_the_cut_off(tmp_path):
     ]
     # Courses are person counts: one course each in Vejle and Odense shows as "<5".
     assert dict(zip(fresh["municipality"], fresh["courses_in_extract"]))["Odense"] == "<5"
-    assert deliver.late_municipalities(fresh) == ["Esbjerg", "Odense"]
-    assert deliver.late_notice(fresh, dt.date(2024, 6, 30)) == (
+    assert status.late_municipalities(fresh) == ["Esbjerg", "Odense"]
+    assert status.late_notice(fresh, dt.date(2024, 6, 30)) == (
         "Forsinket: Esbjerg, Odense. Ingen forløbsdato eller postering fra 16. maj 2024 eller senere."
     )
-    assert list(deliver.freshness(ex, (630, 461))["municipality"]) == ["Odense", "Vejle"]
-    assert f"{deliver.LATE_AFTER_DAYS} dage" in texts.definition("delivery_status")
+    assert list(status.freshness(ex, (630, 461))["municipality"]) == ["Odense", "Vejle"]
+    assert f"{status.LATE_AFTER_DAYS} dage" in texts.definition("delivery_status")
 
 
 def test_the_command_line_prepares_the_new_version_for_the_dashboard(tmp_path, root, monkeypatch, capsys):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ipsdash import fmt, texts
-from ipsdash.delivery import deliver
+from ipsdash.delivery import deliver, status
 from ipsdash.extract import contract, data, source
 from tests.apptest import app
 from tests.apptest import metrics as shown
@@ -45,7 +45,7 @@ def test_demo_extract_every_municipality_and_no_log_yet():
     assert cards[texts.label("last_delivery")] == "Ingen"
     fresh, *_ = tables_on(at)
     ex = data.open_extract()
-    expected = deliver.freshness_view(deliver.freshness(ex))
+    expected = status.freshness_view(status.freshness(ex))
     assert fresh.reset_index(drop=True).equals(expected)
     assert len(fresh) == len(data.run(ex, "municipalities"))
     assert any(texts.NO_DELIVERIES in i.value for i in at.info)
@@ -61,7 +61,7 @@ def test_one_municipality_shows_its_own_row_only_and_the_figures_equal_the_funct
     at = app(PAGE, kommune="Vejle")
     fresh = tables_on(at)[0]
     assert list(fresh["Kommune"]) == ["Vejle"]
-    expected = deliver.freshness_view(deliver.freshness(data.open_extract(), (630,)))
+    expected = status.freshness_view(status.freshness(data.open_extract(), (630,)))
     assert fresh.reset_index(drop=True).equals(expected)
 
 

@@ -193,15 +193,15 @@ def test_small_extracts_are_not_prepared(tmp_path, monkeypatch):
 
 
 def test_the_contract_check_of_a_prepared_version_is_kept_beside_its_copies(tmp_path, cache, monkeypatch):
-    from ipsdash.delivery import check, deliver
+    from ipsdash.delivery import check, status
 
     ex = data.open_extract(str(write_extract(tmp_path / "x", base_tables())))
-    first = deliver.check_current(ex)
+    first = status.check_current(ex)
     assert list(cache.glob("*/check-*.json"))
     monkeypatch.setattr(check, "check_extract", lambda *_: pytest.fail("checked again"))
-    pd.testing.assert_frame_equal(deliver.check_current(ex), first)
+    pd.testing.assert_frame_equal(status.check_current(ex), first)
     # Not prepared: checked each time, nothing written.
     monkeypatch.setenv("IPS_PREPARE_MIN_COURSES", "1000000")
     small = data.open_extract(str(write_extract(tmp_path / "y", base_tables())))
     with pytest.raises(pytest.fail.Exception, match="checked again"):
-        deliver.check_current(small)
+        status.check_current(small)

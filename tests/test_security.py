@@ -27,7 +27,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ipsdash import access, cli, demo, export, fmt, texts
-from ipsdash.delivery import check, deliver
+from ipsdash.delivery import check, deliver, read, versions
 from ipsdash.extract import data, prepared, source
 from tests.builders import base_tables, write_extract
 from tests.conftest import ROOT
@@ -254,7 +254,7 @@ def test_a_workbook_claiming_every_cell_is_read_by_its_cells(tmp_path):
     path = bomb_xlsx(tmp_path / "municipalities.xlsx")
     assert path.stat().st_size < 10_000
     code = (
-        "from ipsdash import deliver\n"
+        "from ipsdash.delivery import deliver\n"
         f"outcome = deliver.deliver([{str(path)!r}], {str(tmp_path / 'dd')!r}, dry_run=True)\n"
         "print('ROWS', outcome.files and outcome.files[0]['rows'], [p.rule for p in outcome.problems])\n"
     )
@@ -265,7 +265,7 @@ def test_a_workbook_claiming_every_cell_is_read_by_its_cells(tmp_path):
 
 @pytest.mark.parametrize("limit, value", [("MAX_FILE_BYTES", 1000), ("MAX_FILE_ROWS", 3), ("MAX_CELLS", 20)])
 def test_a_file_beyond_the_limits_is_refused_with_a_message(tmp_path, monkeypatch, limit, value):
-    monkeypatch.setattr(deliver, limit, value)
+    monkeypatch.setattr(read, limit, value)
     path = tmp_path / "municipalities.csv"
     lines = ["municipality_code;name;region;ips_start"] + [f"{c};K{c};Syddanmark;01-01-2019" for c in range(600, 640)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -276,7 +276,7 @@ def test_a_file_beyond_the_limits_is_refused_with_a_message(tmp_path, monkeypatc
 
 
 def test_a_workbook_row_wider_than_the_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(deliver, "MAX_COLUMNS", 5)
+    monkeypatch.setattr(read, "MAX_COLUMNS", 5)
     book = openpyxl.Workbook()
     book.active.append(["municipality_code", "name", "region", "ips_start"])
     book.active.append([630, "Vejle", "Syddanmark", "01-01-2019", *range(10)])
@@ -286,7 +286,7 @@ def test_a_workbook_row_wider_than_the_limit_is_refused(tmp_path, monkeypatch):
 
 
 def test_the_command_line_says_a_file_is_too_large_and_exits_1(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(deliver, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 10)
     path = tmp_path / "municipalities.csv"
     path.write_text("municipality_code;name;region;ips_start\n630;Vejle;Syddanmark;01-01-2019\n", encoding="utf-8")
     assert cli.main(["deliver", str(path), "--data-dir", str(tmp_path / "dd")]) == 1
@@ -304,7 +304,7 @@ def test_a_million_row_csv_delivery_stays_under_1_gb(tmp_path):
         f"copy (select * from '{source_dir / 'participants.parquet'}') to '{csv_path}' (header, delimiter ';')"
     )
     code = (
-        "from ipsdash import deliver\n"
+        "from ipsdash.delivery import deliver\n"
         f"outcome = deliver.deliver([{str(csv_path)!r}], {str(source_dir)!r}, dry_run=True)\n"
         "print('ACCEPTED', outcome.accepted, [p.text() for p in outcome.problems][:3])\n"
     )
@@ -399,7 +399,7 @@ def test_staging_is_inside_the_data_directory_and_leftovers_are_removed(tmp_path
     root = tmp_path / "data"
     assert deliver.deliver(sorted(DEMO.glob("*.parquet")), root).applied
     # What `kill -9` during deliveries left: by this version and by the one before (beside the folder).
-    killed = root / deliver.STAGING / "delivery-killed"
+    killed = root / versions.STAGING / "delivery-killed"
     killed.mkdir(parents=True)
     (killed / "participants.parquet").write_bytes(b"person data")
     old_style = tmp_path / ".data.delivery-killed"
@@ -418,9 +418,9 @@ def test_staging_is_inside_the_data_directory_and_leftovers_are_removed(tmp_path
 
     monkeypatch.setattr(deliver, "_stage", spy)
     assert deliver.deliver([DEMO / "grants.parquet"], root).applied
-    assert seen[0].parent == root / deliver.STAGING
+    assert seen[0].parent == root / versions.STAGING
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
-    assert not (root / deliver.STAGING).exists()
+    assert not (root / versions.STAGING).exists()
 
 
 # --- 8. Email claims count only when verified ------------------------------------------------------------
@@ -485,7 +485,7 @@ def test_a_missing_data_folder_is_said_on_the_command_line(tmp_path, capsys, com
 
 def test_no_person_data_in_the_limits_message(tmp_path, monkeypatch):
     """The size message names the file and the limit, never a cell."""
-    monkeypatch.setattr(deliver, "MAX_FILE_ROWS", 1)
+    monkeypatch.setattr(read, "MAX_FILE_ROWS", 1)
     path = tmp_path / "participants.csv"
     path.write_text("participant_id;municipality_code\nP0123456789;630\nP9999;630\n", encoding="utf-8")
     outcome = deliver.deliver([path], tmp_path / "dd", dry_run=True)
