@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/report.py [--runs 7] [--grant APMF-2021] [--from 2026-01-01] [--to 2026-06-30]
 
-Prints, for the demo extract in data/, the median time to gather the figures (`report.build`, on
-a freshly opened extract each run), to lay out the PDF (`report.to_pdf`) and the workbook
-(`report.to_xlsx`), and the whole command `python -m ipsdash report ... --out FILE.pdf` as a
+Prints, for the demo extract in data/, the median time to gather the figures (`gather.build`, on
+a freshly opened extract each run), to lay out the PDF (`layout.to_pdf`) and the workbook
+(`workbook.to_xlsx`), and the whole command `python -m ipsdash report ... --out FILE.pdf` as a
 user runs it (a new process each time: Python start, imports, Typst's fonts). The goal is a
 PDF in under 2 s; this measures it, the tests do not assert it. Beside the wall-clock time it
 prints the CPU time the work took (all threads), which a busy machine inflates much less.
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ipsdash.extract import data
-from ipsdash.report import report
+from ipsdash.report import gather, layout, workbook
 
 CPU = []  # CPU seconds of the last `timed` call, process and children
 
@@ -53,18 +53,18 @@ def main() -> None:
     p.add_argument("--data-dir", default=str(ROOT / "data"))
     args = p.parse_args()
 
-    first, _ = timed(lambda: report.to_pdf(report.build(data.open_extract(args.data_dir), args.grant,
+    first, _ = timed(lambda: layout.to_pdf(gather.build(data.open_extract(args.data_dir), args.grant,
                                                         args.start, args.end)))
     builds, pdfs, xlsxs, totals = [], [], [], []
     cpu_builds, cpu_pdfs, cpu_xlsxs, cpu_totals = [], [], [], []
     pages = 0
     for _ in range(args.runs):
-        t_build, figures = timed(lambda: report.build(data.open_extract(args.data_dir), args.grant,
+        t_build, figures = timed(lambda: gather.build(data.open_extract(args.data_dir), args.grant,
                                                       args.start, args.end))
         cpu_builds.append(CPU[-1])
-        t_pdf, pdf = timed(lambda figures=figures: report.to_pdf(figures))
+        t_pdf, pdf = timed(lambda figures=figures: layout.to_pdf(figures))
         cpu_pdfs.append(CPU[-1])
-        t_xlsx, _ = timed(lambda figures=figures: report.to_xlsx(figures))
+        t_xlsx, _ = timed(lambda figures=figures: workbook.to_xlsx(figures))
         cpu_xlsxs.append(CPU[-1])
         builds.append(t_build)
         pdfs.append(t_pdf)
@@ -92,10 +92,10 @@ def main() -> None:
     print(f"Report of {args.grant}, {args.start} – {args.end}, demo extract in {args.data_dir}: "
           f"median of {args.runs} runs, {pages} PDF pages; load average {load}")
     print(f"  {'':50} {'wall':>10} {'CPU':>10}")
-    print(f"  {'figures (report.build, extract opened each run)':50} {ms(builds)} {ms(cpu_builds)}")
-    print(f"  {'PDF layout (report.to_pdf, Typst)':50} {ms(pdfs)} {ms(cpu_pdfs)}")
+    print(f"  {'figures (gather.build, extract opened each run)':50} {ms(builds)} {ms(cpu_builds)}")
+    print(f"  {'PDF layout (layout.to_pdf, Typst)':50} {ms(pdfs)} {ms(cpu_pdfs)}")
     print(f"  {'figures + PDF':50} {ms(totals)} {ms(cpu_totals)}")
-    print(f"  {'Excel workbook (report.to_xlsx)':50} {ms(xlsxs)} {ms(cpu_xlsxs)}")
+    print(f"  {'Excel workbook (workbook.to_xlsx)':50} {ms(xlsxs)} {ms(cpu_xlsxs)}")
     print(f"  {'python -m ipsdash report --out FILE.pdf':50} {ms(commands)} {ms(cpu_commands)}"
           f"   (a new process each run, median of {len(commands)})")
     print(f"  first figures + PDF in this process: {first * 1000:.0f} ms")

@@ -300,7 +300,7 @@ def _report_path(text: str) -> Path:
 
 
 def cmd_report(args) -> int:
-    from ipsdash.report import report
+    from ipsdash.report import ReportError, gather, layout, workbook
 
     if args.to < args.from_:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
@@ -313,9 +313,9 @@ def cmd_report(args) -> int:
     extract = _open(args.data_dir)
     _known(extract, [], [args.grant])
     try:
-        figures = report.build(extract, args.grant, args.from_, args.to, args.min_count)
-        content = report.to_pdf(figures) if out.suffix.lower() == ".pdf" else report.to_xlsx(figures)
-    except report.ReportError as exc:
+        figures = gather.build(extract, args.grant, args.from_, args.to, args.min_count)
+        content = layout.to_pdf(figures) if out.suffix.lower() == ".pdf" else workbook.to_xlsx(figures)
+    except ReportError as exc:
         raise UserError(str(exc)) from None
     # Written beside the target and moved into place, so a failed run never leaves half a file.
     partial = out.with_name(f".{out.name}.part")
@@ -348,7 +348,7 @@ def _write(out: Path, content: bytes, what: str) -> None:
 
 
 def cmd_slides(args) -> int:
-    from ipsdash.report import report, slides
+    from ipsdash.report import ReportError, slides
 
     if args.to < args.from_:
         raise UserError(f"perioden slutter ({args.to}) før den begynder ({args.from_})")
@@ -362,7 +362,7 @@ def cmd_slides(args) -> int:
                           target_group=args.target_group, variant=args.variant)
     try:
         content = slides.pdf(extract, args.from_, args.to, chosen, args.min_count)
-    except report.ReportError as exc:
+    except ReportError as exc:
         raise UserError(str(exc)) from None
     _write(out, content, "slides")
     print(f"Slides for {args.from_} til {args.to} er skrevet til {out}")

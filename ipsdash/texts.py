@@ -120,7 +120,7 @@ TERMS: dict[str, Term] = {
         "For hver årgang af startede forløb: andelen, der har fået første job eller uddannelse inden for 1, 2, 3 … "
         "måneder efter opstarten. Kurven stopper, hvor årgangen endnu ikke er fulgt længere.",
     ),
-    # The funder's report (ipsdash/report/report.py).
+    # The funder's report (ipsdash/report/).
     "spent_in_period_dkk": Term(
         "Forbrugt i perioden (kr.)",
         "Summen af bevillingens posteringer i perioden, begge dage medregnet. Negative posteringer er rettelser.",

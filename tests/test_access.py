@@ -26,7 +26,7 @@ from ipsdash import access, export, texts
 from ipsdash.app import ui
 from ipsdash.extract import data
 from ipsdash.figures import filters, funding, kpis
-from ipsdash.report import report
+from ipsdash.report import ReportError, gather, sheets
 from tests.builders import base_tables, course, d, placement, write_extract
 from tests.conftest import ROOT
 
@@ -334,17 +334,17 @@ def test_a_municipalitys_funding_is_its_own_part_of_each_grant(tiny):
 def test_a_funders_report_is_its_grants_report_and_other_grants_are_unknown(tiny):
     whole = data.open_extract(tiny)
     mine = data.open_extract(tiny, TINY_G1)
-    theirs = report.build(whole, "G1", *PERIOD, min_count=0)
-    built = report.build(mine, "G1", *PERIOD, min_count=0)
-    for name, table in report.tables(theirs).items():
-        assert report.tables(built)[name].equals(table), name
-    with pytest.raises(report.ReportError, match="ukendt bevilling"):
-        report.build(mine, "G2", *PERIOD)
+    theirs = gather.build(whole, "G1", *PERIOD, min_count=0)
+    built = gather.build(mine, "G1", *PERIOD, min_count=0)
+    for name, table in sheets.tables(theirs).items():
+        assert sheets.tables(built)[name].equals(table), name
+    with pytest.raises(ReportError, match="ukendt bevilling"):
+        gather.build(mine, "G2", *PERIOD)
 
 
 def test_a_municipalitys_report_names_no_other_municipality(tiny):
-    built = report.build(data.open_extract(tiny, TINY_VEJLE), "G1", *PERIOD, min_count=0)
-    text = "".join(t.to_csv() for t in report.tables(built).values())
+    built = gather.build(data.open_extract(tiny, TINY_VEJLE), "G1", *PERIOD, min_count=0)
+    text = "".join(t.to_csv() for t in sheets.tables(built).values())
     assert "Vejle" in text and "Odense" not in text
 
 

@@ -21,7 +21,7 @@ import pytest
 from ipsdash import cli, fmt, texts
 from ipsdash.extract import data
 from ipsdash.figures import kpis
-from ipsdash.report import report
+from ipsdash.report import ReportError, formats, gather, layout, sheets, typeset, workbook
 from tests.builders import base_tables, course, d, placement, write_extract
 from tests.conftest import ROOT
 
@@ -74,7 +74,7 @@ def row_line(lines: list[str], first: str) -> str:
 
 
 def printed(key: str, value) -> str:
-    """How the report prints a figure, worked out here with fmt rather than taken from report.show."""
+    """How the report prints a figure, worked out here with fmt rather than taken from formats.show."""
     if value is None:
         return "–"
     if key == "projected_depletion":  # ISO text in the CLI's JSON
@@ -115,7 +115,7 @@ def demo_files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_data():
-    return report.build(data.open_extract(DEMO), GRANT, d(START), d(END))
+    return gather.build(data.open_extract(DEMO), GRANT, d(START), d(END))
 
 
 def test_key_figures_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files):
@@ -155,7 +155,7 @@ def test_municipality_figures_in_the_pdf_and_the_workbook_equal_the_cli(capsys, 
             f"{fmt.percent(row[k])} {fmt.interval(row[k + '_low'], row[k + '_high'])}"
             if k == "placement_rate" and row[k] is not None
             else printed(k, row[k])
-            for k in report.MUNICIPALITY_FIGURES
+            for k in layout.MUNICIPALITY_FIGURES
         ]
         line = row_line(lines, row["municipality"])
         assert line.endswith(" " + " ".join(cells)), (row["municipality"], line, cells)
@@ -174,8 +174,8 @@ def test_funding_figures_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_
     by_label = {r["Kommune"]: r for r in sheet}
     for row in [*by_municipality, total]:
         code = row["municipality_code"]
-        first = report.TOTAL if row is total else report.CENTRAL if code is None else names[code]
-        cells = [printed(k, row[k]) for k in report.FUNDING_FIGURES]
+        first = sheets.TOTAL if row is total else gather.CENTRAL if code is None else names[code]
+        cells = [printed(k, row[k]) for k in layout.FUNDING_FIGURES]
         line = row_line(lines, first) if row is total or code is None else next(
             line for line in lines if line.startswith(first + " ")
         )
@@ -230,7 +230,7 @@ def test_the_pdf_is_a4_with_embedded_fonts_page_numbers_and_a_title_page(demo_fi
 
 
 def test_every_chart_is_in_the_report(demo_data):
-    doc = report.document(demo_data)
+    doc = layout.document(demo_data)
     charts = [b for s in doc["sections"] for b in s["blocks"] for b in (b.get("blocks") or [b])
               if b["type"] in ("line", "hbar")]
     assert [c["title"] for c in charts] == [
@@ -245,10 +245,10 @@ def test_every_chart_is_in_the_report(demo_data):
 
 def test_report_from_the_dashboard_helpers_equals_the_cli_file(demo_files):
     extract = data.open_extract(DEMO)
-    assert report.xlsx(extract, GRANT, d(START), d(END))[:2] == b"PK"
-    pdf = report.pdf(extract, GRANT, d(START), d(END))
+    assert workbook.xlsx(extract, GRANT, d(START), d(END))[:2] == b"PK"
+    pdf = layout.pdf(extract, GRANT, d(START), d(END))
     assert pdf_lines(pdf)[1:] == pdf_lines(demo_files["pdf"])[1:]  # all but "Udarbejdet <today>"
-    assert report.file_name(GRANT, d(START), d(END), "pdf") == "rapport_APMF-2021_2026-01-01_2026-06-30.pdf"
+    assert gather.file_name(GRANT, d(START), d(END), "pdf") == "rapport_APMF-2021_2026-01-01_2026-06-30.pdf"
 
 
 # --- Definitions on hand-made rows ----------------------------------------------------------------
@@ -276,7 +276,7 @@ def spending_tables() -> dict[str, list[dict]]:
 
 def test_spending_by_category_in_the_period_and_to_its_end(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    table = report.spending(extract, "G1", d("2024-01-01"), d("2024-06-30")).set_index("category")
+    table = gather.spending(extract, "G1", d("2024-01-01"), d("2024-06-30")).set_index("category")
     assert list(table.index) == ["løn", "uddannelse", "supervision", "administration", "andet"]
     assert table["spent_in_period_dkk"].to_dict() == {
         "løn": 1700.0, "uddannelse": 0.0, "supervision": 500.0, "administration": 0.0, "andet": 100.0,
@@ -285,19 +285,19 @@ def test_spending_by_category_in_the_period_and_to_its_end(tmp_path):
         "løn": 2700.0, "uddannelse": 0.0, "supervision": 500.0, "administration": 0.0, "andet": 100.0,
     }  # fmt: skip
     # A period of one day, and one before any posting.
-    assert report.spending(extract, "G1", d("2024-06-30"), d("2024-06-30"))["spent_in_period_dkk"].sum() == 100.0
-    assert report.spending(extract, "G1", d("2019-01-01"), d("2019-12-31"))["spent_dkk"].sum() == 0.0
+    assert gather.spending(extract, "G1", d("2024-06-30"), d("2024-06-30"))["spent_in_period_dkk"].sum() == 100.0
+    assert gather.spending(extract, "G1", d("2019-01-01"), d("2019-12-31"))["spent_dkk"].sum() == 0.0
 
 
 def test_previous_period_and_change(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    figures = report.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
     # Six whole months, so the previous period is the six months before (not the 182 days before,
     # 3 July to 31 December, which a funder would not recognise and which is two days off a
     # period the dashboard offers).
     assert (figures.previous_start, figures.previous_end) == (d("2023-07-01"), d("2023-12-31"))
     assert figures.spent_in_period == 2300.0 and figures.spent_in_previous_period == 1000.0
-    keys = report.key_figures(figures).set_index("key")
+    keys = sheets.key_figures(figures).set_index("key")
     assert keys.loc["spent_in_period_dkk", "change"] == 1300.0
     assert keys.loc["referrals", "change"] == 0.0  # no courses in either period
 
@@ -315,13 +315,13 @@ def test_previous_period_and_change(tmp_path):
     ],
 )
 def test_show_change(key, diff, shown):
-    assert report.show_change(key, diff) == shown
+    assert formats.show_change(key, diff) == shown
 
 
 def test_change_is_none_when_either_figure_is_hidden():
-    assert report.change("waiting", "<5", 12) is None
-    assert report.change("placement_rate", None, 0.3) is None
-    assert report.change("waiting", 12, 7) == 5
+    assert formats.change("waiting", "<5", 12) is None
+    assert formats.change("placement_rate", None, 0.3) is None
+    assert formats.change("waiting", 12, 7) == 5
 
 
 # --- Small numbers ----------------------------------------------------------------------------------
@@ -357,8 +357,8 @@ def small_extract(tmp_path_factory):
 
 def test_small_municipality_shows_hidden_counts_and_leaks_none(small_extract, tmp_path):
     extract = data.open_extract(small_extract)
-    figures = report.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
-    every = pdf_lines(report.to_pdf(figures))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    every = pdf_lines(layout.to_pdf(figures))
     lines = between(every, *MUNICIPALITY_TABLE)
     odense = row_line(lines, "Odense")
     assert odense.split()[1:] == ["<5", "<5", "0", "<5", "<5", "–", "<5"]  # referrals … job starts
@@ -375,7 +375,7 @@ def test_small_municipality_shows_hidden_counts_and_leaks_none(small_extract, tm
     funding_odense = row_line(between(every, *FUNDING_TABLE), "Odense")
     assert " <5 " in funding_odense + " " and " 3 " not in funding_odense + " "
 
-    book = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(figures)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook.to_xlsx(figures)))
     for sheet in ("Kommuner", "Budget og forbrug"):
         for row in sheet_rows(book, sheet):
             if row["Kommune"].startswith("Odense"):
@@ -384,7 +384,7 @@ def test_small_municipality_shows_hidden_counts_and_leaks_none(small_extract, tm
                                                              "Finansierede forløb")]
                 assert counts and all(v in ("<5", None) for v in counts), (sheet, row)
     # Charts carry only protected figures: no count from 1 to 4 is drawn.
-    doc = report.document(figures)
+    doc = layout.document(figures)
     for block in (b for s in doc["sections"] for b in s["blocks"] for b in (b.get("blocks") or [b])):
         if block["type"] == "line" and block["title"].startswith("Aktive"):
             for series in block["series"]:
@@ -395,21 +395,21 @@ def test_a_grant_with_no_courses_and_no_spending_still_reads(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, {**base_tables(), "expenditures": [
         {"grant_id": "G1", "municipality_code": 630, "posting_date": d("2024-05-02"), "category": "løn",
          "amount_dkk": 10.0}]})))
-    figures = report.build(extract, "G1", d("2024-05-01"), d("2024-05-01"))  # one day, one month on the charts
-    text = " ".join(pdf_lines(report.to_pdf(figures)))
+    figures = gather.build(extract, "G1", d("2024-05-01"), d("2024-05-01"))  # one day, one month on the charts
+    text = " ".join(pdf_lines(layout.to_pdf(figures)))
     assert "Bevillingen har ingen posteringer" not in text  # the grant started in 2020: months with zero
     assert "Andel i job eller uddannelse" in text
-    with pytest.raises(report.ReportError, match="før bevillingen begynder"):  # issue 17: refused, not empty
-        report.build(extract, "G1", d("2019-01-01"), d("2019-03-31"))
+    with pytest.raises(ReportError, match="før bevillingen begynder"):  # issue 17: refused, not empty
+        gather.build(extract, "G1", d("2019-01-01"), d("2019-03-31"))
 
 
 def test_text_from_the_extract_is_printed_as_it_is_never_as_markup(tmp_path):
     tables = base_tables()
     title = 'Fond #1: $x$ *fed* _kursiv_ <ref> @label \\ ] "citat" = overskrift'
     tables["grants"][0] = {**tables["grants"][0], "title": title, "funder": "Æ Ø Å-fonden #set text(red)"}
-    figures = report.build(data.open_extract(str(write_extract(tmp_path, tables))), "G1", d("2024-01-01"),
+    figures = gather.build(data.open_extract(str(write_extract(tmp_path, tables))), "G1", d("2024-01-01"),
                            d("2024-03-31"))
-    first = " ".join(pypdf.PdfReader(io.BytesIO(report.to_pdf(figures))).pages[0].extract_text().split())
+    first = " ".join(pypdf.PdfReader(io.BytesIO(layout.to_pdf(figures))).pages[0].extract_text().split())
     assert title in first and "Rapport til Æ Ø Å-fonden #set text(red)" in first
 
 
@@ -457,7 +457,7 @@ def test_cli_says_when_the_file_cannot_be_written(capsys, tmp_path, target):
 
 def test_missing_typst_says_what_to_install(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "typst", None)  # import typst now fails
-    monkeypatch.setattr(report, "_compiler", None)
+    monkeypatch.setattr(typeset, "_compiler", None)
     code, _, err = run_cli(capsys, "report", "--grant", GRANT, "--from", START, "--to", END,
                            "--out", str(tmp_path / "r.pdf"), "--data-dir", DEMO)
     assert code == 1
@@ -472,16 +472,16 @@ def test_a_period_reaching_past_the_data_is_compared_with_as_many_days(tmp_path)
     # The data run to 1 July 2024 (the newest posting): January to July is six months and a day,
     # compared with six months and a day before, not with seven whole months.
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    figures = report.build(extract, "G1", d("2024-01-01"), d("2024-07-31"))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-07-31"))
     assert (figures.previous_start, figures.previous_end) == (d("2023-06-01"), d("2023-12-01"))
-    whole = report.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    whole = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
     assert (whole.previous_start, whole.previous_end) == (d("2023-07-01"), d("2023-12-31"))
 
 
 def test_a_hidden_change_is_a_dash():
     # A table's change column holds NaN, not None, where a figure is hidden: it printed "-–".
     column = pd.Series([None, 1.0], dtype=float)
-    assert report.show_change("waiting", column[0]) == "–"
+    assert formats.show_change("waiting", column[0]) == "–"
 
 
 @pytest.mark.parametrize(
@@ -490,13 +490,13 @@ def test_a_hidden_change_is_a_dash():
 )
 def test_a_median_and_its_change_add_up_as_printed(now, before, printed):
     key = "waiting_days_median"
-    assert report.show_change(key, report.printed_change(key, now, before)) == printed
-    shown_now, shown_before = (int(report.show(key, v)) for v in (now, before))
+    assert formats.show_change(key, formats.printed_change(key, now, before)) == printed
+    shown_now, shown_before = (int(formats.show(key, v)) for v in (now, before))
     assert shown_now - shown_before == int(printed.replace("±", ""))
 
 
 def test_every_change_in_the_key_table_adds_up(demo_data):
-    table = report._key_table(demo_data)
+    table = layout._key_table(demo_data)
     checked = 0
     for row in table["rows"]:
         if isinstance(row, dict) or "%" in row[1] or not all(re.fullmatch(r"-?[\d.]+", c) for c in row[1:3]):
@@ -518,15 +518,15 @@ def slow_spender(tmp_path_factory):
 
 
 def test_a_depletion_long_after_the_grant_ends_is_explained(slow_spender):
-    figures = report.build(slow_spender, "G1", d("2024-01-01"), d("2024-01-15"))
-    text = " ".join(" ".join(pdf_lines(report.to_pdf(figures))).split())
+    figures = gather.build(slow_spender, "G1", d("2024-01-01"), d("2024-01-15"))
+    text = " ".join(" ".join(pdf_lines(layout.to_pdf(figures))).split())
     assert ("Med det nuværende forbrug rækker pengene til 3. januar 2032, 6 år efter bevillingens slutning "
             "(31. december 2025).") in text
 
 
 def test_a_period_before_the_grant_is_refused(slow_spender, capsys, tmp_path):
-    with pytest.raises(report.ReportError, match="før bevillingen begynder, 1. januar 2020"):
-        report.build(slow_spender, "G1", d("2019-01-01"), d("2019-12-31"))
+    with pytest.raises(ReportError, match="før bevillingen begynder, 1. januar 2020"):
+        gather.build(slow_spender, "G1", d("2019-01-01"), d("2019-12-31"))
     out = tmp_path / "r.pdf"
     assert cli.main(["report", "--grant", GRANT, "--from", "2020-01-01", "--to", "2020-12-31", "--out", str(out),
                      "--data-dir", DEMO]) == 1
@@ -540,7 +540,7 @@ def test_one_date_style_in_the_pdf(demo_files):
 
 
 def test_the_definitions_are_the_terms_the_report_uses(demo_data):
-    doc = report.document(demo_data)
+    doc = layout.document(demo_data)
     blocks = [b for s in doc["sections"] for b in s["blocks"] for b in (b.get("blocks") or [b])]
     shown = set()
     for b in blocks:
@@ -555,7 +555,7 @@ def test_the_definitions_are_the_terms_the_report_uses(demo_data):
         label = item["label"].removesuffix(" (kr.)")
         assert any(s.startswith(label) for s in shown), item["label"]
     # The workbook: every term defined is a column of another sheet.
-    book = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(demo_data)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook.to_xlsx(demo_data)))
     headers = {c for title in book.sheetnames if title != "Definitioner" for c in next(book[title].iter_rows(values_only=True))}
     terms = [r["Begreb"] for r in sheet_rows(book, "Definitioner") if r["Begreb"] != "Små tal"]
     assert terms and all(t in headers for t in terms), [t for t in terms if t not in headers]
@@ -567,7 +567,7 @@ def test_cohorts_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files, d
     first = min(d(START), demo_data.grant.start).isoformat()
     rows = cli_json(capsys, "cohorts", "--from", first, "--to", END, "--grant", GRANT)
     assert rows and any(r["rate_18m"] is not None for r in rows)
-    lines = between(pdf_lines(demo_files["pdf"]), report.COHORT_HEADING, "Definitioner og datagrundlag")
+    lines = between(pdf_lines(demo_files["pdf"]), layout.COHORT_HEADING, "Definitioner og datagrundlag")
     book = sheet_rows(openpyxl.load_workbook(io.BytesIO(demo_files["xlsx"])), "Forløb over tid")
     assert len(book) == len(rows)
     for row, sheet in zip(rows, book):

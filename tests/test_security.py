@@ -177,12 +177,12 @@ def test_a_text_cell_in_a_csv_export_cannot_start_a_formula():
 
 
 def test_the_funders_excel_report_writes_names_as_text(tmp_path):
-    from ipsdash.report import report
+    from ipsdash.report import gather, workbook
 
     tables = base_tables()
     tables["municipalities"][0]["name"] = FORMULA
     ex = data.open_extract(str(write_extract(tmp_path, tables)))
-    raw = report.to_xlsx(report.build(ex, "G1", *_grant_period(tables)))
+    raw = workbook.to_xlsx(gather.build(ex, "G1", *_grant_period(tables)))
     for name in zipfile.ZipFile(io.BytesIO(raw)).namelist():
         if name.startswith("xl/worksheets/"):
             assert b"<f>" not in zipfile.ZipFile(io.BytesIO(raw)).read(name), name

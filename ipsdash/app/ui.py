@@ -750,15 +750,15 @@ def pages_for(pages: list) -> list:
 
 def slides_download() -> None:
     """The steering group's slides (ipsdash/report/slides.py) of the selection, as a PDF made when clicked."""
-    from ipsdash.report import report, slides  # Typst only when asked for
+    from ipsdash.report import ReportError, slides, typeset  # Typst only when asked for
 
     sel = selection()
     ex = extract()
     prev = sel.previous()
     try:
         slides.check(ex, sel.start, sel.end)
-        report.require_typst()
-    except report.ReportError as exc:
+        typeset.require_typst()
+    except ReportError as exc:
         st.warning(str(exc), icon=":material/warning:")
         return
     st.download_button(
@@ -777,29 +777,30 @@ def report_downloads(grant_id: str) -> None:
     Written when a button is clicked (building the report takes longer than the rest of the
     page); what would stop it is said at once, before the buttons.
     """
-    from ipsdash.report import report  # the report pulls in Typst; only the funding page needs it
+    # The report pulls in Typst; only the funding page needs it.
+    from ipsdash.report import ReportError, gather, layout, typeset, workbook
 
     sel = selection()
     ex = extract()
     try:
-        report.check(ex, grant_id, sel.start, sel.end)
-        report.require_typst()
-    except report.ReportError as exc:  # may name grant ids of the extract
+        gather.check(ex, grant_id, sel.start, sel.end)
+        typeset.require_typst()
+    except ReportError as exc:  # may name grant ids of the extract
         st.warning(fmt.plain(str(exc)), icon=":material/warning:")
         return
     with st.container(horizontal=True):
         st.download_button(
             "Rapport til bevillingsgiver (PDF)",
-            lambda: report.pdf(ex, grant_id, sel.start, sel.end),
-            file_name=report.file_name(grant_id, sel.start, sel.end, "pdf"),
+            lambda: layout.pdf(ex, grant_id, sel.start, sel.end),
+            file_name=gather.file_name(grant_id, sel.start, sel.end, "pdf"),
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
             key=f"report_pdf_{grant_id}",
         )
         st.download_button(
             "Rapportens tal (Excel)",
-            lambda: report.xlsx(ex, grant_id, sel.start, sel.end),
-            file_name=report.file_name(grant_id, sel.start, sel.end, "xlsx"),
+            lambda: workbook.xlsx(ex, grant_id, sel.start, sel.end),
+            file_name=gather.file_name(grant_id, sel.start, sel.end, "xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table:",
             key=f"report_xlsx_{grant_id}",

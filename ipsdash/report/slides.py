@@ -22,7 +22,7 @@ import pandas as pd
 from ipsdash import fmt, texts, theme
 from ipsdash.extract import data
 from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, privacy, summary, targets
-from ipsdash.report import report
+from ipsdash.report import ReportError, formats, geometry, typeset
 
 TEMPLATE = Path(__file__).with_name("slides_template.typ")
 KEY_FIGURES = ("placement_rate", "active", "waiting", "job_starts")
@@ -55,12 +55,12 @@ class SlidesData:
 
 
 def check(extract: data.Extract, start: dt.date, end: dt.date) -> None:
-    """A report.ReportError for a period the slides cannot be made for."""
+    """A ReportError for a period the slides cannot be made for."""
     if end < start:
-        raise report.ReportError(f"perioden slutter ({end.isoformat()}) før den begynder ({start.isoformat()})")
+        raise ReportError(f"perioden slutter ({end.isoformat()}) før den begynder ({start.isoformat()})")
     as_of = catalog.span(extract)[1]
     if start > as_of:
-        raise report.ReportError(f"perioden begynder efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
+        raise ReportError(f"perioden begynder efter udtrækkets data, som går til og med {fmt.date_long(as_of)}")
 
 
 def build(
@@ -135,9 +135,9 @@ def scope_text(chosen: kpis.Filters, names: dict[int, str], titles: dict[str, st
 
 
 def show(key: str, value) -> str:
-    """A figure as the slides print it: report.show, days with their unit."""
-    text = report.show(key, value)
-    return f"{text} dage" if key in report.DAYS and text != fmt.MISSING else text
+    """A figure as the slides print it: formats.show, days with their unit."""
+    text = formats.show(key, value)
+    return f"{text} dage" if key in formats.DAYS and text != fmt.MISSING else text
 
 
 def _card(d: SlidesData, key: str) -> dict:
@@ -160,19 +160,19 @@ def _card(d: SlidesData, key: str) -> dict:
 
 def _trend(d: SlidesData) -> dict:
     months = [fmt.as_date(m) for m in d.months["period_start"]]
-    marks, explained = report.event_marks(months, d.events)
-    values = {k: report._numbers(d.months[k]) for k in ("active", "waiting")}
+    marks, explained = geometry.event_marks(months, d.events)
+    values = {k: geometry.numbers(d.months[k]) for k in ("active", "waiting")}
     highest = max([1.0, *(v for vs in values.values() for v in vs if v is not None)])
-    ticks = report._nice_ticks(highest * 1.05)
+    ticks = geometry.nice_ticks(highest * 1.05)
     series = [{"name": texts.label(k), "color": theme.SERIES[i], "values": values[k], "markers": True}
               for i, k in enumerate(values)]
-    chart = report._line_chart(
+    chart = geometry.line_chart(
         "Aktive forløb og venteliste ved månedens udgang",
         months,
         series,
         [{"v": t, "label": fmt.number(t)} for t in ticks],
         ticks[-1],
-        shade=report._shade(months, d.start, d.end),
+        shade=geometry.shade(months, d.start, d.end),
         height=150,
         max_ticks=6,
         marks=marks,
@@ -237,7 +237,7 @@ def document(d: SlidesData) -> dict:
     }  # fmt: skip
     return {
         "meta": {"title": f"Styregruppemøde: IPS, {d.scope}, {period}", "author": "IPS-styringsdashboardet"},
-        "fonts": list(report.FONTS),
+        "fonts": list(typeset.FONTS),
         "colors": colours,
         "scope": d.scope,
         "period": period,
@@ -263,7 +263,7 @@ def document(d: SlidesData) -> dict:
 
 def to_pdf(d: SlidesData) -> bytes:
     """The slides as a 16:9 PDF/A-2b, fonts embedded."""
-    return report.compile_pdf(TEMPLATE, document(d))
+    return typeset.compile_pdf(TEMPLATE, document(d))
 
 
 def pdf(extract: data.Extract, start: dt.date, end: dt.date, chosen: kpis.Filters | None = None,
