@@ -72,11 +72,10 @@ selected as (
     where
         referral_date <= cast($to as date)
         and (exit_date is null or exit_date >= cast($from as date))
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), municipality_code))
-        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), grant_id))
-        and ($target_group is null or target_group = $target_group)
-        and ($variant is null or variant = $variant)
+        and is_chosen(
+            municipality_code, grant_id, target_group, variant,
+            $municipalities, $grants, $target_group, $variant
+        )
 ),
 
 -- Every group that gets a row, figures or not.
@@ -90,12 +89,12 @@ groups as (
 -- serves all), and each day becomes the index of its period (-1 before $from, large after $to).
 course_events as (
     select
-        case when $by = 'municipality' then selected.municipality_code end as municipality_code,
-        case when $by = 'grant' then selected.grant_id end as grant_id,
-        case when $by = 'target_group' then selected.target_group end as target_group,
-        case when $by = 'variant' then selected.variant end as variant,
-        case when $by = 'age_band' then selected.age_band end as age_band,
-        case when $by = 'sex' then selected.sex end as sex,
+        group_key($by, 'municipality', selected.municipality_code) as municipality_code,
+        group_key($by, 'grant', selected.grant_id) as grant_id,
+        group_key($by, 'target_group', selected.target_group) as target_group,
+        group_key($by, 'variant', selected.variant) as variant,
+        group_key($by, 'age_band', selected.age_band) as age_band,
+        group_key($by, 'sex', selected.sex) as sex,
         period_index(selected.referral_date, $from, $to, $grain) as referral_index,
         period_index(selected.enrollment_date, $from, $to, $grain) as enrollment_index,
         period_index(selected.exit_date, $from, $to, $grain) as exit_index,
@@ -140,12 +139,12 @@ cohorts as (
 -- starts after it.
 placed_runs as (
     select
-        case when $by = 'municipality' then placed_spans.municipality_code end as municipality_code,
-        case when $by = 'grant' then placed_spans.grant_id end as grant_id,
-        case when $by = 'target_group' then placed_spans.target_group end as target_group,
-        case when $by = 'variant' then placed_spans.variant end as variant,
-        case when $by = 'age_band' then placed_spans.age_band end as age_band,
-        case when $by = 'sex' then placed_spans.sex end as sex,
+        group_key($by, 'municipality', placed_spans.municipality_code) as municipality_code,
+        group_key($by, 'grant', placed_spans.grant_id) as grant_id,
+        group_key($by, 'target_group', placed_spans.target_group) as target_group,
+        group_key($by, 'variant', placed_spans.variant) as variant,
+        group_key($by, 'age_band', placed_spans.age_band) as age_band,
+        group_key($by, 'sex', placed_spans.sex) as sex,
         placed_spans.kind as kind,
         greatest(
             period_index(placed_spans.start_date, $from, $to, $grain),
@@ -153,13 +152,13 @@ placed_runs as (
             case
                 when placed_spans.previous_end is not null then least(
                     period_index(placed_spans.previous_end, $from, $to, $grain),
-                    coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), 1000000)
+                    coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), after_every_period())
                 ) + 1
             end
         ) as first_index,
         least(
-            coalesce(period_index(placed_spans.end_date, $from, $to, $grain), 1000000),
-            coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), 1000000)
+            coalesce(period_index(placed_spans.end_date, $from, $to, $grain), after_every_period()),
+            coalesce(period_index(placed_spans.exit_date, $from, $to, $grain), after_every_period())
         ) as last_index,
         placed_spans.record_key as record_key
     from placed_spans
@@ -168,11 +167,10 @@ placed_runs as (
         placed_spans.start_date <= cast($to as date)
         and (placed_spans.end_date is null or placed_spans.end_date >= cast($from as date))
         and (placed_spans.exit_date is null or placed_spans.exit_date >= cast($from as date))
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), placed_spans.municipality_code))
-        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), placed_spans.grant_id))
-        and ($target_group is null or placed_spans.target_group = $target_group)
-        and ($variant is null or placed_spans.variant = $variant)
+        and is_chosen(
+            placed_spans.municipality_code, placed_spans.grant_id, placed_spans.target_group, placed_spans.variant,
+            $municipalities, $grants, $target_group, $variant
+        )
 ),
 
 -- Runs over the same periods count alike, as cohorts do.
@@ -256,7 +254,7 @@ changes as (
         age_band,
         sex,
         unnest([first_index, last_index + 1]),
-        'placed_' || kind,
+        placed_figure(kind),
         unnest([runs, -runs]),
         unnest([record_keys, -record_keys])
     from placed_cohorts
@@ -275,7 +273,7 @@ medians as (
         quantile_cont(waiting_days, 0.9) as waiting_days_p90,
         cast(null as double) as days_to_first_placement_median
     from course_events
-    where enrollment_index between 0 and 1000000 - 1
+    where enrollment_index between 0 and after_every_period() - 1
     group by all
     union all
     select
@@ -290,7 +288,7 @@ medians as (
         null,
         quantile_cont(days_to_first_placement, 0.5)
     from course_events
-    where first_placement_index between 0 and 1000000 - 1
+    where first_placement_index between 0 and after_every_period() - 1
     group by all
 ),
 
@@ -316,7 +314,7 @@ figures as (
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'active_in_period') as active_in_period_change,
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_any') as placed_change,
         sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_job') as placed_job_change,
-        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_change,
+        sum(coalesce(changes.change, 0)) filter (where changes.figure = 'placed_education') as placed_education_change,
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'referrals') as referrals_key_change,
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'enrollments') as enrollments_key_change,
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'exits') as exits_key_change,
@@ -326,7 +324,7 @@ figures as (
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'active_in_period') as active_in_period_key_change,
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_any') as placed_key_change,
         sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_job') as placed_job_key_change,
-        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_uddannelse') as placed_education_key_change
+        sum(coalesce(changes.key_change, 0)) filter (where changes.figure = 'placed_education') as placed_education_key_change
     from grid
     left join changes
         on

@@ -1,13 +1,13 @@
 -- The contract's course KPIs for several questions at once, each a grouping and periods of whole
 -- months, one row per question, group and period: the same rows and figures as kpis.sql gives for
--- each, read from the monthly cube (queries/base/50_monthly.sql) instead of the courses, so the
+-- each, read from the monthly cube (queries/base/50_monthly_span.sql to 57_monthly_days.sql) instead of the courses, so the
 -- work does not grow with them, and one query answers all that a page asks with the same filters.
 --
 -- The periods come as parallel lists, one entry per period of every question (ipsdash/figures/kpis.py
 -- `_monthly_periods` cuts a question into them): $questions (the question's number), $bys (its
 -- grouping, as kpis.sql's $by), $medians (false: the day-count figures are left out, null, and
 -- the cube's day counts not read for it), $levels (the level of the cube's day counts the period
--- reads: queries/base/50_monthly.sql, monthly_days), $period_starts (kpis.sql's period_start: null
+-- reads: queries/base/57_monthly_days.sql), $period_starts (kpis.sql's period_start: null
 -- for a whole period), $first_months and $last_months (the months the period runs over, numbered
 -- as the cube does), $months_from and $months_to, the least first month less one and the greatest
 -- last month, and $only_level, the one level every period reads, if there is one (the cube's rows
@@ -32,7 +32,7 @@ with
 periods as (
     select
         *,
-        -- The rows of the cube a grouping reads (queries/base/50_monthly.sql, "breakdown").
+        -- The rows of the cube a grouping reads (queries/base/50_monthly_span.sql, "breakdown").
         case when group_by in ('age_band', 'sex') then group_by else 'none' end as breakdown
     from (
         select
@@ -76,12 +76,12 @@ groups as (
 cube as (
     select
         periods.period as period,
-        case when periods.group_by = 'municipality' then monthly_figures.municipality_code end as municipality_code,
-        case when periods.group_by = 'grant' then monthly_figures.grant_id end as grant_id,
-        case when periods.group_by = 'target_group' then monthly_figures.target_group end as target_group,
-        case when periods.group_by = 'variant' then monthly_figures.variant end as variant,
-        case when periods.group_by = 'age_band' then monthly_figures.age_band end as age_band,
-        case when periods.group_by = 'sex' then monthly_figures.sex end as sex,
+        group_key(periods.group_by, 'municipality', monthly_figures.municipality_code) as municipality_code,
+        group_key(periods.group_by, 'grant', monthly_figures.grant_id) as grant_id,
+        group_key(periods.group_by, 'target_group', monthly_figures.target_group) as target_group,
+        group_key(periods.group_by, 'variant', monthly_figures.variant) as variant,
+        group_key(periods.group_by, 'age_band', monthly_figures.age_band) as age_band,
+        group_key(periods.group_by, 'sex', monthly_figures.sex) as sex,
         periods.first_month as first_month,
         periods.last_month as last_month,
         least(periods.last_month, monthly_span.last_month) as stock_month,
@@ -94,7 +94,7 @@ cube as (
         monthly_figures.active as active,
         monthly_figures.placed_any as placed_any,
         monthly_figures.placed_job as placed_job,
-        monthly_figures.placed_uddannelse as placed_uddannelse,
+        monthly_figures.placed_education as placed_education,
         monthly_figures.referrals_key as referrals_key,
         monthly_figures.enrollments_key as enrollments_key,
         monthly_figures.exits_key as exits_key,
@@ -103,7 +103,7 @@ cube as (
         monthly_figures.active_key as active_key,
         monthly_figures.placed_any_key as placed_any_key,
         monthly_figures.placed_job_key as placed_job_key,
-        monthly_figures.placed_uddannelse_key as placed_uddannelse_key
+        monthly_figures.placed_education_key as placed_education_key
     from monthly_figures
     cross join monthly_span
     inner join periods
@@ -112,11 +112,10 @@ cube as (
             and monthly_figures.month between least(periods.first_month - 1, monthly_span.last_month) and periods.last_month
     where
         monthly_figures.month between $months_from and $months_to
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), monthly_figures.municipality_code))
-        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_figures.grant_id))
-        and ($target_group is null or monthly_figures.target_group = $target_group)
-        and ($variant is null or monthly_figures.variant = $variant)
+        and is_chosen(
+            monthly_figures.municipality_code, monthly_figures.grant_id, monthly_figures.target_group, monthly_figures.variant,
+            $municipalities, $grants, $target_group, $variant
+        )
 ),
 
 -- Flows over the period's months; stocks in its last month, active on the day before it and
@@ -139,7 +138,7 @@ month_figures as (
         sum(active) filter (where month = least(first_month - 1, stock_month)) as active_before,
         sum(placed_any) filter (where month = least(first_month, stock_month)) as placed_first,
         sum(placed_job) filter (where month = least(first_month, stock_month)) as placed_job_first,
-        sum(placed_uddannelse) filter (where month = least(first_month, stock_month)) as placed_education_first,
+        sum(placed_education) filter (where month = least(first_month, stock_month)) as placed_education_first,
         sum(referrals_key) filter (where month between first_month and last_month) as referrals_key,
         sum(enrollments_key) filter (where month between first_month and last_month) as enrollments_key,
         sum(exits_key) filter (where month between first_month and last_month) as exits_key,
@@ -149,7 +148,7 @@ month_figures as (
         sum(active_key) filter (where month = least(first_month - 1, stock_month)) as active_before_key,
         sum(placed_any_key) filter (where month = least(first_month, stock_month)) as placed_first_key,
         sum(placed_job_key) filter (where month = least(first_month, stock_month)) as placed_job_first_key,
-        sum(placed_uddannelse_key) filter (where month = least(first_month, stock_month)) as placed_education_first_key
+        sum(placed_education_key) filter (where month = least(first_month, stock_month)) as placed_education_first_key
     from cube
     group by all
 ),
@@ -159,12 +158,12 @@ month_figures as (
 later_starts as (
     select
         periods.period as period,
-        case when periods.group_by = 'municipality' then placed_run_starts.municipality_code end as municipality_code,
-        case when periods.group_by = 'grant' then placed_run_starts.grant_id end as grant_id,
-        case when periods.group_by = 'target_group' then placed_run_starts.target_group end as target_group,
-        case when periods.group_by = 'variant' then placed_run_starts.variant end as variant,
-        case when periods.group_by = 'age_band' then placed_run_starts.age_band end as age_band,
-        case when periods.group_by = 'sex' then placed_run_starts.sex end as sex,
+        group_key(periods.group_by, 'municipality', placed_run_starts.municipality_code) as municipality_code,
+        group_key(periods.group_by, 'grant', placed_run_starts.grant_id) as grant_id,
+        group_key(periods.group_by, 'target_group', placed_run_starts.target_group) as target_group,
+        group_key(periods.group_by, 'variant', placed_run_starts.variant) as variant,
+        group_key(periods.group_by, 'age_band', placed_run_starts.age_band) as age_band,
+        group_key(periods.group_by, 'sex', placed_run_starts.sex) as sex,
         sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'any') as placed,
         sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'job') as placed_job,
         sum(placed_run_starts.runs) filter (where placed_run_starts.kind = 'uddannelse') as placed_education,
@@ -179,11 +178,10 @@ later_starts as (
             and (placed_run_starts.previous_end_month is null or placed_run_starts.previous_end_month < periods.first_month)
     where
         placed_run_starts.start_month between $months_from and $months_to
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), placed_run_starts.municipality_code))
-        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), placed_run_starts.grant_id))
-        and ($target_group is null or placed_run_starts.target_group = $target_group)
-        and ($variant is null or placed_run_starts.variant = $variant)
+        and is_chosen(
+            placed_run_starts.municipality_code, placed_run_starts.grant_id, placed_run_starts.target_group, placed_run_starts.variant,
+            $municipalities, $grants, $target_group, $variant
+        )
     group by all
 ),
 
@@ -192,12 +190,12 @@ later_starts as (
 day_counts as (
     select
         period_months.period as period,
-        case when period_months.group_by = 'municipality' then monthly_days.municipality_code end as municipality_code,
-        case when period_months.group_by = 'grant' then monthly_days.grant_id end as grant_id,
-        case when period_months.group_by = 'target_group' then monthly_days.target_group end as target_group,
-        case when period_months.group_by = 'variant' then monthly_days.variant end as variant,
-        case when period_months.group_by = 'age_band' then monthly_days.age_band end as age_band,
-        case when period_months.group_by = 'sex' then monthly_days.sex end as sex,
+        group_key(period_months.group_by, 'municipality', monthly_days.municipality_code) as municipality_code,
+        group_key(period_months.group_by, 'grant', monthly_days.grant_id) as grant_id,
+        group_key(period_months.group_by, 'target_group', monthly_days.target_group) as target_group,
+        group_key(period_months.group_by, 'variant', monthly_days.variant) as variant,
+        group_key(period_months.group_by, 'age_band', monthly_days.age_band) as age_band,
+        group_key(period_months.group_by, 'sex', monthly_days.sex) as sex,
         monthly_days.figure as figure,
         monthly_days.days as days,
         sum(monthly_days.courses) as courses
@@ -210,11 +208,10 @@ day_counts as (
     where
         monthly_days.month between $months_from and $months_to
         and ($only_level is null or monthly_days.level = $only_level)
-        and (len(cast($municipalities as integer[])) = 0
-            or list_contains(cast($municipalities as integer[]), monthly_days.municipality_code))
-        and (len(cast($grants as varchar[])) = 0 or list_contains(cast($grants as varchar[]), monthly_days.grant_id))
-        and ($target_group is null or monthly_days.target_group = $target_group)
-        and ($variant is null or monthly_days.variant = $variant)
+        and is_chosen(
+            monthly_days.municipality_code, monthly_days.grant_id, monthly_days.target_group, monthly_days.variant,
+            $municipalities, $grants, $target_group, $variant
+        )
     group by all
 ),
 

@@ -177,7 +177,7 @@ def version(location: str) -> str:
     return digest.hexdigest()[:16]
 
 
-# The monthly cube's views (queries/base/50_monthly.sql), in the order they read each other;
+# The monthly cube's views (queries/base/50_monthly_span.sql to 57_monthly_days.sql), in the order they read each other;
 # monthly_days is the union of the last two.
 CUBE_VIEWS = ("monthly_span", "monthly_figures", "placed_run_starts", "monthly_group_days", "monthly_summed_days")
 
@@ -239,7 +239,7 @@ class Extract:
                 self._answers.popitem(last=False)
 
     def monthly_cube(self) -> None:
-        """Make sure the monthly cube (queries/base/50_monthly.sql) is kept as tables, not views.
+        """Make sure the monthly cube (queries/base/50_monthly_span.sql to 57_monthly_days.sql) is kept as tables, not views.
 
         Its views are built from every course; a question reads them many times over. A prepared
         extract reads them from its prepared copies already; any other keeps them in memory from

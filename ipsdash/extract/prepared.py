@@ -6,7 +6,7 @@ courses cost seconds. `use` writes each view once per extract version (and scope
 a cache folder and points the view of the same name at those files. The SQL in queries/base stays
 the one definition; the files are only its result, kept until the data change.
 
-The monthly cube (queries/base/50_monthly.sql), which every question in whole months reads, is
+The monthly cube (queries/base/50_monthly_span.sql to 57_monthly_days.sql), which every question in whole months reads, is
 written here too, built from the prepared courses: one sorted file per view; and how current
 the extract is (queries/base/60_extract_dates.sql), which every page asks and which reads every course.
 
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # View → how its copy is laid out: ("year", a date column whose year splits its files; null: not
 # ended, in the last file), or ("order", the columns one file is sorted by) for the monthly cube
-# (queries/base/50_monthly.sql), whose size is set by groups and months, not courses: a question
+# (queries/base/50_monthly_span.sql to 57_monthly_days.sql), whose size is set by groups and months, not courses: a question
 # reads one breakdown and a few months, and the sorted file's row groups let DuckDB skip the rest
 # (and for the extract's dates, one row per municipality). Built in this order: each view reads the prepared copies of those before it.
 VIEWS = {

@@ -225,7 +225,7 @@ def _monthly(extract: data.Extract, questions: list[Question], filters: Filters)
     return [_columns(answers.get_group(i) if i in answers.groups else df.iloc[:0], q) for i, q in enumerate(questions)]
 
 
-# The levels of the cube's day counts (queries/base/50_monthly.sql, monthly_days), fewest rows
+# The levels of the cube's day counts (queries/base/57_monthly_days.sql), fewest rows
 # first: the group columns each keeps, and the breakdowns it is kept for.
 GROUP_COLUMNS = frozenset({"municipality", "grant", "target_group", "variant"})
 EVERY_BREAKDOWN = frozenset({"none", "age_band", "sex"})

@@ -26,7 +26,7 @@ by_kind as (
 -- How far the course's placements of the kind that start on an earlier day reach; one that starts
 -- after that begins a new run, and the reach is then the end of the run before it. Both windows
 -- frame by start day (range), never by row, so that placements starting on the same day fall in
--- one run whatever order the engine reads them in (queries/base/50_monthly.sql, placed_month_runs).
+-- one run whatever order the engine reads them in (queries/base/52_placed_month_runs.sql).
 reached as (
     select
         *,
