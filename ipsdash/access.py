@@ -10,9 +10,9 @@ Three roles (issue 6):
 A `Scope` is enforced in the data layer: `data.open_extract(location, scope)` makes every
 contract table's view hold only the rows the scope may see, so every query, page, download
 and report built on the extract is covered at once, and nothing a page does with its
-widgets or the URL can widen it. The scope's `key` is part of every cache key (ui.py).
+widgets or the URL can widen it. The scope's `key` is part of every cache key (ipsdash/app/session.py).
 
-This module is pure (no Streamlit); ui.py reads `st.user` and calls `scope_for`.
+This module is pure (no Streamlit); ipsdash/app/login.py reads `st.user` and calls `scope_for`.
 
 Roles come from a small TOML file (`roles.toml`, or the path in `IPS_ROLES_FILE`; see
 `roles.example.toml`) that maps email addresses and group or app-role claims of the ID token

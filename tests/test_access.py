@@ -23,7 +23,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ipsdash import access, export, texts
-from ipsdash.app import ui
+from ipsdash.app import login, session, ui
 from ipsdash.extract import data
 from ipsdash.figures import filters, funding, kpis
 from ipsdash.report import ReportError, gather, sheets
@@ -408,7 +408,7 @@ def test_every_download_is_written_from_the_tables_handed_over(monkeypatch):
     buttons = {}
     monkeypatch.setattr(ui.st, "download_button", lambda label, data, **_: buttons.setdefault(label, data))
     monkeypatch.setattr(ui.st, "popover", lambda *_, **__: contextlib.nullcontext())
-    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(dt.date(2024, 1, 1), dt.date(2024, 3, 31)))
+    monkeypatch.setattr(session, "selection", lambda: filters.Selection(dt.date(2024, 1, 1), dt.date(2024, 3, 31)))
     tables = {"Nøgletal": pd.DataFrame({"referrals": [12, "<5"]}), "Måned for måned": pd.DataFrame({"waiting": [7]})}
     ui.downloads("test", tables)
     assert sorted(buttons) == ["CSV: Måned for måned", "CSV: Nøgletal", "Excel (alle tabeller)"]
@@ -574,7 +574,7 @@ def test_pages_reading_files_beside_the_extract_are_for_the_region_only(roles_fi
     pages = [type("P", (), {"url_path": p})() for p in ("overblik", "leverancer", "om")]
     for scope, shown in ((access.REGION, ["overblik", "leverancer", "om"]), (VEJLE, ["overblik", "om"]),
                          (FUNDER, ["overblik", "om"])):  # fmt: skip
-        monkeypatch.setattr(ui, "current_scope", lambda scope=scope: scope)
+        monkeypatch.setattr(login, "current_scope", lambda scope=scope: scope)
         assert [p.url_path for p in ui.pages_for(pages)] == shown
 
 

@@ -233,7 +233,7 @@ def test_report_buttons_offer_the_funders_report_for_the_chosen_grant():
 def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeypatch):
     import contextlib
 
-    from ipsdash.app import ui
+    from ipsdash.app import session, ui
     from ipsdash.figures import filters
     from ipsdash.report import workbook
 
@@ -242,9 +242,9 @@ def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeyp
     monkeypatch.setattr(ui.st, "download_button", lambda label, data, **_: buttons.setdefault(label, data))
     monkeypatch.setattr(ui.st, "container", lambda *_, **__: contextlib.nullcontext())
     monkeypatch.setattr(ui.st, "warning", lambda text, **_: warnings.append(text))
-    monkeypatch.setattr(ui, "extract", data.get_extract)
+    monkeypatch.setattr(session, "extract", data.get_extract)
     period = (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
-    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(*period))
+    monkeypatch.setattr(session, "selection", lambda: filters.Selection(*period))
     ui.report_downloads("APMF-2021")
     assert all(callable(make) for make in buttons.values()) and not warnings
     assert buttons["Rapport til bevillingsgiver (PDF)"]().startswith(b"%PDF")
@@ -254,7 +254,7 @@ def test_the_report_is_written_on_click_and_a_bad_period_is_said_at_once(monkeyp
 
     buttons.clear()
     late = catalog.span(data.get_extract())[1] + dt.timedelta(days=40)
-    monkeypatch.setattr(ui, "selection", lambda: filters.Selection(late, late + dt.timedelta(days=30)))
+    monkeypatch.setattr(session, "selection", lambda: filters.Selection(late, late + dt.timedelta(days=30)))
     ui.report_downloads("APMF-2021")
     assert not buttons and warnings and "efter udtrækkets data" in warnings[0]
 

@@ -14,7 +14,7 @@ readers can observe is one `os.replace` of the pointer, so every reader sees the
 version or the new one, never a mix. The data version (`ipsdash.extract.data.version`) fingerprints
 the version folder's paths, so it changes with every delivery and is back to the old value
 after a rollback, and every cache keyed on it stays right. The app pins the version once per
-script run (`ipsdash.app.ui.extract`), so one rerun of a page reads one version only.
+script run (`ipsdash.app.session.extract`), so one rerun of a page reads one version only.
 
 The first delivery into a plain data directory (tables as files directly in it) makes it a
 managed one: the tables there become the first version (hard links) and, once the pointer is
