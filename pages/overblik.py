@@ -45,7 +45,7 @@ with left:
              needs=(months, ["active", "waiting"]))
 with right:
     st.markdown(f"**Andel i job eller uddannelse, {window} måneder til og med hver måned**")
-    ui.chart(charts.monthly_rate, rolling, needs=(rolling, ["placement_rate"]))
+    ui.chart(charts.monthly_rate, rolling, shade=(sel.start, sel.end), needs=(rolling, ["placement_rate"]))
 st.caption(
     f"Andelen tegnes som kortet: hvert punkt er andelen over de {window} måneder, der slutter med punktets måned, "
     "så det sidste punkt er kortets tal. Den markerede flade er den valgte periode."

@@ -155,8 +155,9 @@ def summary() -> None:
     lines = session.call(written.sentences, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end))
     if not lines:
         return
-    with st.container(border=True):
-        st.markdown("**Sammenfatning**")
+    # Folded under its first sentence, so that the first screen still holds the cards and a chart
+    # on a projector (1280x720); one click shows the rest.
+    with st.expander(f"Sammenfatning: {fmt.plain(lines[0])}", icon=":material/summarize:"):
         st.markdown("\n".join(f"- {fmt.plain(line)}" for line in lines))
 
 

@@ -163,7 +163,10 @@ def _published_caseload(active: pd.Series, fte: pd.Series) -> pd.Series:
     """The caseload of a published active count: none where the count is hidden ("<5") or there
     is no FTE. Never of the true count, which caseload × FTE would give back."""
     caseload = _caseload(active, fte)
-    return pd.Series([None if np.isnan(x) else float(x) for x in caseload], index=active.index, dtype=object)
+    # None (hidden) where the count is hidden; NaN (cannot be computed) where there is no FTE.
+    hidden = pd.Series([isinstance(a, str) for a in active], index=active.index)
+    values = [None if h else (np.nan if np.isnan(x) else float(x)) for h, x in zip(hidden, caseload)]
+    return pd.Series(values, index=active.index, dtype=object)
 
 
 def caseload_by_month_raw(

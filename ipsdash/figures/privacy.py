@@ -172,7 +172,8 @@ def protect(df: pd.DataFrame, rule: Rule, threshold: int) -> pd.DataFrame:
     for col, (amount, count) in rule.per.items():
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.round(numbers(amount) / np.where(shown_counts[count] > 0, shown_counts[count], np.nan), 2)
-        shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in value], dtype=object)  # øre
+        # NaN where there is nothing to divide by (no courses): not computable, not hidden (None).
+        shown[col] = np.asarray([np.nan if np.isnan(x) else float(x) for x in value], dtype=object)  # øre
     for col in rule.shares:
         shown[col] = np.asarray([None if np.isnan(x) else float(x) for x in round_rate(numbers(col))], dtype=object)
     for median, n_col in rule.medians.items():
