@@ -490,3 +490,17 @@ def test_no_person_data_in_the_limits_message(tmp_path, monkeypatch):
     path.write_text("participant_id;municipality_code\nP0123456789;630\nP9999;630\n", encoding="utf-8")
     outcome = deliver.deliver([path], tmp_path / "dd", dry_run=True)
     assert outcome.problems and all("P0123456789" not in p.text() for p in outcome.problems)
+
+
+def test_names_reach_charts_as_text_never_as_plotly_html():
+    """Plotly draws <a href> (and <b>, <br>) in labels and hover text: every text a chart is built
+    from reaches it with <, > and & as entities, which Plotly shows as the characters."""
+    from ipsdash.app import parts
+
+    name = '<a href="http://phish.example/">Log ind igen</a> & Vejle'
+    df = pd.DataFrame({"municipality": [name, "<5"], "active": [7, "<5"]})
+    args = parts._inert(df), parts._inert({"k": name}), parts._inert(name)
+    assert "<a" not in args[0].to_json() and "<a" not in str(args[1]) and "<a" not in args[2]
+    assert args[0]["municipality"][0] == "&lt;a href=\"http://phish.example/\"&gt;Log ind igen&lt;/a&gt; &amp; Vejle"
+    assert args[0]["active"][0] == 7 and args[0]["active"][1] == "&lt;5"  # still text: drawn as hidden
+    assert df["municipality"][0] == name  # the caller's table is left as it was

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import importlib
 import pickle
 from collections.abc import Mapping
@@ -97,9 +98,29 @@ def _digest(frame: pd.DataFrame | pd.Series) -> str:
 TABLE_KEYS = {pd.DataFrame: _digest, pd.Series: _digest}
 
 
+def _inert(value):
+    """Text from an extract as Plotly must get it: Plotly draws a few HTML tags in labels, ticks
+    and hover text (a link, an image-free but clickable `<a href>`), so `<`, `>` and `&` in names
+    and titles are written as entities, which it shows as the characters they are."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, dict):
+        return {k: _inert(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        text = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
+        if not text:
+            return value
+        value = value.copy()
+        for c in text:
+            value[c] = value[c].map(lambda v: html.escape(v, quote=False) if isinstance(v, str) else v)
+        return value
+    return value
+
+
 @st.cache_resource(ttl=3600, max_entries=300, show_spinner=False, hash_funcs=TABLE_KEYS)
 def _figure(build: str, args: tuple, kwargs: tuple, shade: tuple | None, marks: pd.DataFrame | None = None):
     module, name = build.rsplit(".", 1)
+    args, kwargs = tuple(_inert(a) for a in args), tuple((k, _inert(v)) for k, v in kwargs)
     fig = getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
     if shade is not None:
         charts.shade_period(fig, *shade)
