@@ -243,7 +243,9 @@ def _peak_mb(code: str, limit_gb: int | None = None) -> tuple[int, str]:
     cap = f"resource.setrlimit(resource.RLIMIT_AS, ({limit_gb} << 30, {limit_gb} << 30))\n" if limit_gb else ""
     script = (
         f"import resource, sys\n{cap}sys.path.insert(0, {str(ROOT)!r})\n{code}\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec, so a
+        # child of a large test worker would report the worker's memory as its own.
+        "print('PEAK', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) // 1024)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
