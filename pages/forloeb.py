@@ -26,7 +26,7 @@ st.caption(
 )
 rates = cohorts.long_rates(table, within)
 # No rate shown (a small or new municipality): say so, never an empty axis (issue 19).
-ui.chart(charts.cohort_rates, rates, trial, source.name, needs=(rates, ["rate"]), key="forloeb_cohorts")
+ui.chart(charts.cohort_rates, rates, trial, source.name, end=sel.end, needs=(rates, ["rate"]), key="forloeb_cohorts")
 missing = cohorts.unfollowed(table, within)
 if missing:
     st.caption(texts.NOT_FOLLOWED.format(

@@ -111,3 +111,16 @@ def test_a_small_municipality_says_there_is_nothing_to_draw():
     assert [i.value for i in at.info].count(texts.NOTHING_TO_DRAW) == 2
     assert not at.get("plotly_chart")
     assert any(texts.MARKS.format(t=5, t_minus=4) in c.value for c in at.caption)  # the marks explained
+
+
+def test_a_cohort_quarter_the_period_cuts_short_is_marked():
+    import datetime as dt
+
+    import pandas as pd
+
+    from ipsdash import charts
+
+    df = pd.DataFrame({"cohort_start": [dt.date(2026, 7, 1), dt.date(2026, 10, 1)], "months": [6, 6],
+                       "rate": [0.4, None], "rate_low": [0.3, None], "rate_high": [0.5, None]})
+    fig = charts.cohort_rates(df, end=dt.date(2026, 10, 31))
+    assert list(fig.layout.xaxis.categoryarray) == ["3. kvt. 2026", "4. kvt. 2026 *"]

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ipsdash import fmt, texts, theme
-from ipsdash.charts.base import count_bars, new_figure, subplot_band
+from ipsdash.charts.base import count_bars, new_figure, partial_quarters, subplot_band
 
 # Pale fills of the fidelity levels, best first (blue for the good levels, warm for the weak).
 FIDELITY_FILLS = ("#C9DCEE", "#E4EEF7", "#F6EEDD", "#F3E1E1")
@@ -254,15 +254,19 @@ def _trial_lines(fig: go.Figure, references, source_name: str) -> None:
                              line={"color": theme.ACCENT, "width": 1.5, "dash": "dash"}))
 
 
-def cohort_rates(df: pd.DataFrame, references=(), source_name: str = "", height: int = 420) -> go.Figure:
+def cohort_rates(
+    df: pd.DataFrame, references=(), source_name: str = "", height: int = 420, end=None
+) -> go.Figure:
     """The share placed within N months per enrollment quarter, a line per N with its 95 % interval.
 
     `df` is cohorts.long_rates of a protected quarterly table. A cohort not yet followed N months,
-    and one hidden by the small-number rule, is no point (a gap, never a dip to zero).
+    and one hidden by the small-number rule, is no point (a gap, never a dip to zero). A quarter
+    the period's `end` cuts short is marked "*", as on every quarterly chart.
     """
     fig = new_figure(None, height)
     quarters = sorted(df["cohort_start"].unique())
-    x_of = {q: fmt.quarter_label(q) for q in quarters}
+    partial = partial_quarters(quarters, end) if end is not None else [False] * len(quarters)
+    x_of = {q: fmt.quarter_label(q) + (" *" if p else "") for q, p in zip(quarters, partial)}
     for i, (n, part) in enumerate(df.groupby("months", sort=True)):
         colour = theme.SERIES[i % len(theme.SERIES)]
         y = pd.to_numeric(part["rate"], errors="coerce")
