@@ -504,5 +504,5 @@ def test_names_reach_charts_as_text_never_as_plotly_html():
     args = parts._inert(df), parts._inert({"k": name}), parts._inert(name)
     assert "<a" not in args[0].to_json() and "<a" not in str(args[1]) and "<a" not in args[2]
     assert args[0]["municipality"][0] == "&lt;a href=\"http://phish.example/\"&gt;Log ind igen&lt;/a&gt; &amp; Vejle"
-    assert args[0]["active"][0] == 7 and args[0]["active"][1] == "&lt;5"  # still text: drawn as hidden
+    assert args[0]["active"][0] == 7 and args[0]["active"][1] == "<5"  # the rule's own mark, as the CLI prints it
     assert df["municipality"][0] == name  # the caller's table is left as it was

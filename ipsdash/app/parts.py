@@ -10,6 +10,7 @@ import hashlib
 import html
 import importlib
 import pickle
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -98,12 +99,16 @@ def _digest(frame: pd.DataFrame | pd.Series) -> str:
 TABLE_KEYS = {pd.DataFrame: _digest, pd.Series: _digest}
 
 
+_HIDDEN_MARK = re.compile(r"<\d+")
+
+
 def _inert(value):
     """Text from an extract as Plotly must get it: Plotly draws a few HTML tags in labels, ticks
     and hover text (a link, an image-free but clickable `<a href>`), so `<`, `>` and `&` in names
-    and titles are written as entities, which it shows as the characters they are."""
+    and titles are written as entities, which it shows as the characters they are. The hidden
+    mark of a count ("<5") is the rule's own text, not the extract's, and stays as it is."""
     if isinstance(value, str):
-        return html.escape(value, quote=False)
+        return value if _HIDDEN_MARK.fullmatch(value) else html.escape(value, quote=False)
     if isinstance(value, dict):
         return {k: _inert(v) for k, v in value.items()}
     if isinstance(value, pd.DataFrame):
@@ -112,7 +117,7 @@ def _inert(value):
             return value
         value = value.copy()
         for c in text:
-            value[c] = value[c].map(lambda v: html.escape(v, quote=False) if isinstance(v, str) else v)
+            value[c] = value[c].map(lambda v: _inert(v) if isinstance(v, str) else v)
         return value
     return value
 
