@@ -355,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         # The second version (seed 7) is synthetic but not the committed demo extract (data.is_demo):
         # without this the app would ask for a login after a rollback to it.
         os.environ["IPS_ALLOW_ANONYMOUS"] = "1"
+        os.environ.setdefault("IPS_RECORD_KEY_SECRET", "load-test-record-key-secret")  # not the demo's keys either
         extra = [f"--server.disconnectedSessionTTL={args.session_ttl}"] if args.session_ttl is not None else []
         log_path = Path(tmp) / "streamlit.log"
         results = Results(load=[os.getloadavg()[0]])
