@@ -112,9 +112,12 @@ def worker_pandas(location: str, repeat: int, out: Path) -> dict:
 
 
 def worker_prepare(location: str, repeat: int, out: Path) -> dict:
-    from ipsdash.extract import data, prepared, source
+    from ipsdash.extract import data, prepared, record_keys, source
 
-    folder = prepared.folder(source.data_dir(location), data.version(location), None)
+    # Named as data.open_extract names it: the data version and the record-key secret.
+    secret = record_keys.record_key_secret(location, demo=False)
+    version = f"{data.version(location)}-{record_keys.secret_fingerprint(secret)}"
+    folder = prepared.folder(source.data_dir(location), version, None)
     shutil.rmtree(folder, ignore_errors=True)
     cpu, start = _cpu(), time.perf_counter()
     data.open_extract(location)
@@ -154,12 +157,12 @@ def worker_pages(location: str, repeat: int, out: Path) -> dict:
     def forget_everything() -> None:
         """Cold: no figure cached, neither by Streamlit nor as the open extract's raw answers."""
         from ipsdash import access
-        from ipsdash.app import ui
+        from ipsdash.app import session
         from ipsdash.extract import data, source
 
         st.cache_data.clear()
         where = source.data_dir(location)
-        ui._open(where, data.version(where), access.REGION.key).forget()
+        session._open(where, data.version(where), access.REGION.key).forget()
 
     for page, title in _pages():
         runs: dict[str, list[float]] = {"cold": [], "new_filter": [], "cached_filter": []}
