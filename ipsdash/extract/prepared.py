@@ -276,6 +276,6 @@ def use(con: duckdb.DuckDBPyConnection, location: str, version: str, scope_key: 
     except (OSError, duckdb.Error) as exc:
         log.warning("could not prepare %s in %s (%s); querying the extract as it is", location, target, exc)
         # A half-done build may have pointed some views at files of the removed folder.
-        for path in sorted(ROOT.glob("queries/base/*.sql")):
+        for path in sorted(BASE_DIR.glob("*.sql")):
             con.execute(path.read_text(encoding="utf-8"))
         return None
