@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ipsdash.extract import data
+from ipsdash.figures import privacy
 from ipsdash.report import gather, layout, workbook
 
 CPU = []  # CPU seconds of the last `timed` call, process and children
@@ -54,13 +55,13 @@ def main() -> None:
     args = p.parse_args()
 
     first, _ = timed(lambda: layout.to_pdf(gather.build(data.open_extract(args.data_dir), args.grant,
-                                                        args.start, args.end)))
+                                                        args.start, args.end, min_count=privacy.default_threshold())))
     builds, pdfs, xlsxs, totals = [], [], [], []
     cpu_builds, cpu_pdfs, cpu_xlsxs, cpu_totals = [], [], [], []
     pages = 0
     for _ in range(args.runs):
         t_build, figures = timed(lambda: gather.build(data.open_extract(args.data_dir), args.grant,
-                                                      args.start, args.end))
+                                                      args.start, args.end, min_count=privacy.default_threshold()))
         cpu_builds.append(CPU[-1])
         t_pdf, pdf = timed(lambda figures=figures: layout.to_pdf(figures))
         cpu_pdfs.append(CPU[-1])

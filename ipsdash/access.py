@@ -293,7 +293,8 @@ def comparison_rates(
     start: dt.date,
     end: dt.date,
     filters: kpis.Filters = outcomes.EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The region and every municipality side by side, as rates only, for the Kommuner page.
 
@@ -302,7 +303,7 @@ def comparison_rates(
     `status` and `is_started`. Given the whole extract by `ui.comparison_rates`, this is the only way
     a municipality user sees figures of other municipalities.
     """
-    table = outcomes.municipality_table(extract, start, end, filters, min_count)
+    table = outcomes.municipality_table(extract, start, end, filters, min_count=min_count)
     return table[["municipality_code", "municipality", "status", "is_started", *COMPARISON_FIGURES]].reset_index(
         drop=True
     )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ipsdash import export, fmt
 from ipsdash.extract import data, record_keys, source
-from ipsdash.figures import catalog, funding, grants, kpis
+from ipsdash.figures import catalog, funding, grants, kpis, privacy
 
 
 class UserError(Exception):
@@ -313,7 +313,7 @@ def cmd_report(args) -> int:
     extract = _open(args.data_dir)
     _known(extract, [], [args.grant])
     try:
-        figures = gather.build(extract, args.grant, args.from_, args.to, args.min_count)
+        figures = gather.build(extract, args.grant, args.from_, args.to, min_count=args.min_count)
         content = layout.to_pdf(figures) if out.suffix.lower() == ".pdf" else workbook.to_xlsx(figures)
     except ReportError as exc:
         raise UserError(str(exc)) from None
@@ -361,7 +361,7 @@ def cmd_slides(args) -> int:
     chosen = kpis.Filters(municipalities=tuple(sorted(set(args.municipality))), grants=tuple(args.grant),
                           target_group=args.target_group, variant=args.variant)
     try:
-        content = slides.pdf(extract, args.from_, args.to, chosen, args.min_count)
+        content = slides.pdf(extract, args.from_, args.to, chosen, min_count=args.min_count)
     except ReportError as exc:
         raise UserError(str(exc)) from None
     _write(out, content, "slides")
@@ -465,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
         from ipsdash import demo
 
         args.as_of = demo.DEMO_AS_OF
+    # The small-number threshold, decided here once for every figure of the command.
+    if getattr(args, "min_count", 0) is None:
+        args.min_count = privacy.default_threshold()
     try:
         return args.func(args)
     except UserError as exc:

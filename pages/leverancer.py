@@ -15,7 +15,7 @@ st.caption(texts.DELIVERIES_INTRO)
 _, as_of = ui.call(catalog.span)
 fresh = ui.call(status.freshness, sel.filters.municipalities)
 problems = ui.call(status.check_current)
-log = status.history()
+log = status.history(min_count=ui.threshold())
 where = versions.state()
 late = status.late_municipalities(fresh)
 

@@ -14,6 +14,7 @@ def slides_download() -> None:
 
     sel = session.selection()
     ex = session.extract()
+    t = session.threshold()
     prev = sel.previous()
     try:
         slides.check(ex, sel.start, sel.end)
@@ -23,7 +24,7 @@ def slides_download() -> None:
         return
     st.download_button(
         "Slides til styregruppen (PDF)",
-        lambda: slides.pdf(ex, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end)),
+        lambda: slides.pdf(ex, sel.start, sel.end, sel.filters, min_count=t, previous=(prev.start, prev.end)),
         file_name=slides.file_name(sel.start, sel.end),
         mime="application/pdf",
         icon=":material/slideshow:",
@@ -42,6 +43,7 @@ def report_downloads(grant_id: str) -> None:
 
     sel = session.selection()
     ex = session.extract()
+    t = session.threshold()
     try:
         gather.check(ex, grant_id, sel.start, sel.end)
         typeset.require_typst()
@@ -51,7 +53,7 @@ def report_downloads(grant_id: str) -> None:
     with st.container(horizontal=True):
         st.download_button(
             "Rapport til bevillingsgiver (PDF)",
-            lambda: layout.pdf(ex, grant_id, sel.start, sel.end),
+            lambda: layout.pdf(ex, grant_id, sel.start, sel.end, min_count=t),
             file_name=gather.file_name(grant_id, sel.start, sel.end, "pdf"),
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
@@ -59,7 +61,7 @@ def report_downloads(grant_id: str) -> None:
         )
         st.download_button(
             "Rapportens tal (Excel)",
-            lambda: workbook.xlsx(ex, grant_id, sel.start, sel.end),
+            lambda: workbook.xlsx(ex, grant_id, sel.start, sel.end, min_count=t),
             file_name=gather.file_name(grant_id, sel.start, sel.end, "xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table:",

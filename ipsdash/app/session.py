@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import logging
 
 import pandas as pd
@@ -97,8 +98,11 @@ def call(fn, *args, **kwargs):
     """`fn(extract, *args, **kwargs)`, cached on its name, arguments and the data version.
 
     Only functions that apply the small-number rule themselves are called here (they return
-    what may leave the query layer).
+    what may leave the query layer). A function that takes `min_count` is given the app's
+    threshold (`threshold()`), decided here for every page.
     """
+    if "min_count" in inspect.signature(fn).parameters:
+        kwargs.setdefault("min_count", threshold())
     ex = extract()
     name = f"{fn.__module__}.{fn.__qualname__}"
     return _call(name, ex.location, ex.version, ex.scope.key, args, tuple(sorted(kwargs.items())))
@@ -145,8 +149,8 @@ def _through_router() -> None:
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _comparison(location: str, version: str, basis_key: str, start, end, filters):
-    return access.comparison_rates(_open(location, version, basis_key), start, end, filters)
+def _comparison(location: str, version: str, basis_key: str, start, end, filters, min_count: int):
+    return access.comparison_rates(_open(location, version, basis_key), start, end, filters, min_count=min_count)
 
 
 def comparison_rates(start: dt.date, end: dt.date, filters: kpis.Filters) -> pd.DataFrame:
@@ -158,4 +162,4 @@ def comparison_rates(start: dt.date, end: dt.date, filters: kpis.Filters) -> pd.
     """
     ex = extract()
     basis = access.REGION if ex.scope.role == access.MUNICIPALITY else ex.scope
-    return _comparison(ex.location, ex.version, basis.key, start, end, filters)
+    return _comparison(ex.location, ex.version, basis.key, start, end, filters, threshold())

@@ -34,7 +34,7 @@ HISTORY_COLUMNS = [
 ]  # fmt: skip
 
 
-def history(data_dir: str | os.PathLike | None = None, min_count: int | None = None) -> pd.DataFrame:
+def history(data_dir: str | os.PathLike | None = None, *, min_count: int) -> pd.DataFrame:
     """The delivery log as a table: one row per delivered file (and per rollback), newest first.
 
     Rows of a person-level table (participants, placements) are person counts. They get the
@@ -43,7 +43,6 @@ def history(data_dir: str | os.PathLike | None = None, min_count: int | None = N
     know their rows; they are no figure for a steering group, and no figure elsewhere counts the
     rows of one file, so no answer less another lands on them. The log holds no other person data.
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
     rows = []
     for entry in log_entries(data_dir):
         try:
@@ -69,7 +68,7 @@ def history(data_dir: str | os.PathLike | None = None, min_count: int | None = N
     people = df["delivery_table"].map(lambda t: t in TABLES and TABLES[t].person_level).astype(bool)
     df["delivery_rows"] = df["delivery_rows"].astype(object)
     if people.any():
-        df.loc[people, "delivery_rows"] = privacy.hide_small(df.loc[people, "delivery_rows"], threshold)
+        df.loc[people, "delivery_rows"] = privacy.hide_small(df.loc[people, "delivery_rows"], min_count)
     return df
 
 
@@ -102,7 +101,7 @@ def _when(stamp) -> str:
     return f"{fmt.date_short(stamp.date())} kl. {stamp:%H.%M}"
 
 
-def freshness(extract: data.Extract, municipalities: tuple[int, ...] = (), min_count: int | None = None):
+def freshness(extract: data.Extract, municipalities: tuple[int, ...] = (), *, min_count: int):
     """Each municipality's newest data and whether it is late, against the extract's date.
 
     One row per municipality (those in `municipalities`, or all): its newest course date and
@@ -112,7 +111,7 @@ def freshness(extract: data.Extract, municipalities: tuple[int, ...] = (), min_c
     or before the cut-off, `LATE_AFTER_DAYS` days before the extract's date, and no course date
     or posting on or after the cut-off) or "Aktuel". Late ones first, then by name.
     """
-    dates = catalog.extract_dates(extract, min_count)
+    dates = catalog.extract_dates(extract, min_count=min_count)
     _, as_of = catalog.span(extract)
     day = pd.Timestamp(as_of)
     cutoff = day - pd.Timedelta(days=LATE_AFTER_DAYS)

@@ -45,9 +45,8 @@ def grants(extract: data.Extract) -> pd.DataFrame:
     return data.run(extract, "grants")
 
 
-def extract_dates(extract: data.Extract, min_count: int | None = None) -> pd.DataFrame:
-    threshold = privacy.default_threshold() if min_count is None else min_count
-    return privacy.protect(data.run(extract, "extract_dates"), DATES_RULE, threshold)
+def extract_dates(extract: data.Extract, *, min_count: int) -> pd.DataFrame:
+    return privacy.protect(data.run(extract, "extract_dates"), DATES_RULE, min_count)
 
 
 def _as_date(value) -> dt.date | None:

@@ -129,15 +129,15 @@ def cohort_table(
     within: tuple[int, ...] = DEFAULT_WITHIN,
     by: str = "none",
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """`cohort_raw` as published (threshold `min_count`; 0: exact), as kpis.kpi_table: counts with
     their noise, rates and intervals from the published counts in whole percent (`privacy.protect`).
     """
     within = tuple(sorted(set(within)))
-    threshold = privacy.default_threshold() if min_count is None else min_count
     raw = cohort_raw(extract, start, end, grain, within, by, filters)
-    return privacy.protect(raw, rule(within), threshold)
+    return privacy.protect(raw, rule(within), min_count)
 
 
 def curve(
@@ -146,7 +146,8 @@ def curve(
     end: dt.date,
     filters: kpis.Filters = EVERYONE,
     months: int = CURVE_MONTHS,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The time to the first job or education as a cumulative share, per year cohort.
 
@@ -155,7 +156,7 @@ def curve(
     month); a month the cohort has not been followed is left out (the curve stops), never a dip.
     """
     within = tuple(range(1, months + 1))
-    table = cohort_table(extract, start, end, "year", within, "none", filters, min_count)
+    table = cohort_table(extract, start, end, "year", within, "none", filters, min_count=min_count)
     return long_rates(table, within)
 
 

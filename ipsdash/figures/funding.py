@@ -52,7 +52,7 @@ def funding_table(
     on: dt.date,
     by: str = "municipality",
     grants: tuple[str, ...] = (),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
-    threshold = privacy.default_threshold() if min_count is None else min_count
-    return privacy.protect(funding_raw(extract, on, by, grants), RULE, threshold)
+    return privacy.protect(funding_raw(extract, on, by, grants), RULE, min_count)

@@ -58,10 +58,6 @@ CENTRAL = "Centralt"  # spending with no municipality: coordination, shared trai
 TOTAL = "I alt"
 
 
-def _threshold(min_count: int | None) -> int:
-    return privacy.default_threshold() if min_count is None else min_count
-
-
 def _date(value) -> dt.date | None:
     return None if fmt.is_missing(value) else pd.Timestamp(value).date()
 
@@ -98,14 +94,15 @@ def budget_rows(
     on: dt.date,
     grant_id: str,
     municipalities: tuple[int, ...] = (),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The grant's municipalities on day `on` (funding.funding_table, by municipality), by name (catalog.in_order).
 
     `municipalities` keeps only those (empty: all). The rows are protected as the whole table is,
     so a filter never changes which counts are hidden. The central part is `central_row`.
     """
-    table = funding.funding_table(extract, on, "municipality", (grant_id,), min_count=_threshold(min_count))
+    table = funding.funding_table(extract, on, "municipality", (grant_id,), min_count=min_count)
     table = _named(table, catalog.municipality_names(extract))
     rows = table[table["municipality_code"].notna()]
     if municipalities:
@@ -113,21 +110,21 @@ def budget_rows(
     return catalog.in_order(rows)
 
 
-def central_row(extract: data.Extract, on: dt.date, grant_id: str, min_count: int | None = None) -> pd.DataFrame:
+def central_row(extract: data.Extract, on: dt.date, grant_id: str, *, min_count: int) -> pd.DataFrame:
     """The grant's central part on day `on`: its amount less the municipalities' budgets, and what was
     spent with no municipality (one row; courses are not counted there)."""
-    table = funding.funding_table(extract, on, "municipality", (grant_id,), min_count=_threshold(min_count))
+    table = funding.funding_table(extract, on, "municipality", (grant_id,), min_count=min_count)
     table = _named(table, catalog.municipality_names(extract))
     return table[table["municipality_code"].isna()].reset_index(drop=True)
 
 
 def grant_rows(
-    extract: data.Extract, on: dt.date, grants: tuple[str, ...] = (), min_count: int | None = None
+    extract: data.Extract, on: dt.date, grants: tuple[str, ...] = (), *, min_count: int
 ) -> pd.DataFrame:
     """Each grant as a whole on day `on` (funding.funding_table, by grant) with its title, funder,
     period (grant_start, grant_end) and outlook (`Outlook.short`): one row per grant, in the order
     of `catalog.grants`."""
-    table = funding.funding_table(extract, on, "grant", grants, min_count=_threshold(min_count)).rename(
+    table = funding.funding_table(extract, on, "grant", grants, min_count=min_count).rename(
         columns=RENAMED
     )
     info = catalog.grants(extract).rename(columns={"start_date": "grant_start", "end_date": "grant_end"})
@@ -139,7 +136,7 @@ def grant_rows(
 
 
 def municipality_grant_rows(
-    extract: data.Extract, on: dt.date, municipality: int, min_count: int | None = None
+    extract: data.Extract, on: dt.date, municipality: int, *, min_count: int
 ) -> pd.DataFrame:
     """One municipality's part of each grant on day `on`: the grants where it has a budget or spending,
     as `grant_rows` has them (title, grant_end, budget_dkk, spent_dkk, use, projected_depletion,
@@ -147,7 +144,7 @@ def municipality_grant_rows(
     info = catalog.grants(extract).rename(columns={"start_date": "grant_start", "end_date": "grant_end"})
     rows = []
     for _, grant in info.iterrows():
-        part = budget_rows(extract, on, grant["grant_id"], (municipality,), min_count)
+        part = budget_rows(extract, on, grant["grant_id"], (municipality,), min_count=min_count)
         if part.empty:
             continue
         row = part.iloc[0]
@@ -201,7 +198,8 @@ def spending_by_month(
     grant_id: str,
     on: dt.date,
     municipalities: tuple[int, ...] = (),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Spending per calendar month to day `on`: period_start, one column per category (`CATEGORY_COLUMNS`,
     zero where nothing was posted), spent_in_month_dkk (their sum) and spent_dkk (the running total to the
@@ -227,7 +225,7 @@ def spending_by_month(
     wide["spent_in_month_dkk"] = wide[list(CATEGORIES)].sum(axis=1)
     wide = wide.rename(columns=CATEGORY_COLUMNS)
     wide["spent_dkk"] = wide["spent_in_month_dkk"].cumsum()
-    return privacy.protect(wide.reset_index(), SPENDING_RULE, _threshold(min_count))
+    return privacy.protect(wide.reset_index(), SPENDING_RULE, min_count)
 
 
 def spending_by_category(
@@ -235,7 +233,8 @@ def spending_by_category(
     grant_id: str,
     on: dt.date,
     municipalities: tuple[int, ...] = (),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Spending to day `on` by category: one row per municipality of the grant (those of
     `budget_rows`, in its order), then the central part, then the whole grant (municipality_code NA,
@@ -249,8 +248,8 @@ def spending_by_category(
     raw = spending_raw(extract, grant_id, on).assign(code=lambda df: df["municipality_code"].fillna(-1))
     rows = pd.concat(
         [
-            budget_rows(extract, on, grant_id, municipalities, min_count),
-            central_row(extract, on, grant_id, min_count),
+            budget_rows(extract, on, grant_id, municipalities, min_count=min_count),
+            central_row(extract, on, grant_id, min_count=min_count),
         ]
     )[["municipality_code", "municipality"]].reset_index(drop=True)
     sums = raw.pivot_table(index="code", columns="category", values="spent_dkk", aggfunc="sum")
@@ -266,7 +265,7 @@ def spending_by_category(
     table["spent_dkk"] = table[list(CATEGORIES)].sum(axis=1)
     table = table.rename(columns=CATEGORY_COLUMNS)
     table["municipality_code"] = table["municipality_code"].astype("Int64")
-    return privacy.protect(table, SPENDING_RULE, _threshold(min_count))
+    return privacy.protect(table, SPENDING_RULE, min_count)
 
 
 # --- The burn-down and the outlook ----------------------------------------------------------
@@ -287,7 +286,8 @@ def burndown(
     grant_id: str,
     on: dt.date,
     municipality: int | None = None,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The remaining budget over time, of the whole grant or of one municipality's budget.
 
@@ -301,7 +301,7 @@ def burndown(
     info = grant_info(extract, grant_id)
     row = _funding_row(extract, on, grant_id, municipality)
     budget = float(row["budget_dkk"]) if not pd.isna(row["budget_dkk"]) else math.nan
-    months = spending_by_month(extract, grant_id, on, () if municipality is None else (municipality,), min_count)
+    months = spending_by_month(extract, grant_id, on, () if municipality is None else (municipality,), min_count=min_count)
     points: list[tuple[dt.date, float, str]] = []
     if not months.empty:
         points.append((months["period_start"].iloc[0].date(), budget, "faktisk"))
@@ -318,7 +318,7 @@ def burndown(
                 points += [(on, remaining, "prognose"), (info["end_date"], remaining, "prognose")]
     out = pd.DataFrame(points, columns=["day", "remaining_dkk", "series"])
     out["day"] = pd.to_datetime(out["day"])
-    return privacy.protect(out, SPENDING_RULE, _threshold(min_count))
+    return privacy.protect(out, SPENDING_RULE, min_count)
 
 
 # How far the share of the money spent may be from the share of the grant's time passed before the

@@ -43,10 +43,6 @@ BREAKDOWNS = ("target_group", "variant", "age_band", "sex")
 BREAKDOWN_FIGURES = ("referrals", "enrollments", "exits", "waiting", "active", "waiting_days_median")
 
 
-def _threshold(min_count: int | None) -> int:
-    return privacy.default_threshold() if min_count is None else min_count
-
-
 def _is_number(value) -> bool:
     """A shown number (not the "<5" text, None or NaN)."""
     if isinstance(value, str | bool) or value is None:
@@ -101,7 +97,8 @@ def exits_by_reason(
     start: dt.date,
     end: dt.date,
     filters: Filters = ALL_COURSES,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """`exits_by_reason_raw` as published (`privacy.protect`): counts with their noise, shares
     from the published counts in whole percent.
@@ -109,7 +106,7 @@ def exits_by_reason(
     A row's exits are the same courses as `kpis.kpi_table`'s exits of that month (of the period
     on the last row), with the same cell key: both publish the same figure.
     """
-    return privacy.protect(exits_by_reason_raw(extract, start, end, filters), EXITS_RULE, _threshold(min_count))
+    return privacy.protect(exits_by_reason_raw(extract, start, end, filters), EXITS_RULE, min_count)
 
 
 # --- Staffing and caseload ---------------------------------------------------------------------
@@ -221,7 +218,8 @@ def caseload_by_month(
     start: dt.date,
     end: dt.date,
     municipalities: tuple[int, ...] = (),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Caseload per month (`caseload_by_month_raw`) as published: the active count with its noise
     (the same figure as `kpis.kpi_table`'s when every chosen municipality delivered staffing) and
@@ -229,7 +227,7 @@ def caseload_by_month(
     active_without_staffing is internal and is not returned.
     """
     raw = caseload_by_month_raw(extract, start, end, municipalities)
-    out = privacy.protect(raw, STAFFING_RULE, _threshold(min_count))
+    out = privacy.protect(raw, STAFFING_RULE, min_count)
     out["caseload"] = _published_caseload(out["active"], raw["consultants_fte"])
     return out.drop(columns="active_without_staffing")
 
@@ -249,7 +247,7 @@ def month_ending(table: pd.DataFrame, day: dt.date) -> pd.Series | None:
 
 
 def staffing_by_municipality(
-    extract: data.Extract, on: dt.date, municipalities: tuple[int, ...] = (), min_count: int | None = None
+    extract: data.Extract, on: dt.date, municipalities: tuple[int, ...] = (), *, min_count: int
 ) -> pd.DataFrame:
     """Active courses on `on`, the staffing of its month and the caseload, one row per municipality.
 
@@ -259,7 +257,7 @@ def staffing_by_municipality(
     """
     first = on.replace(day=1)
     df = staffing_raw(extract, first, on, municipalities)
-    out = privacy.protect(df, STAFFING_RULE, _threshold(min_count))
+    out = privacy.protect(df, STAFFING_RULE, min_count)
     out["caseload"] = _published_caseload(out["active"], df["consultants_fte"])
     # Flagged on the protected caseload: a hidden one is never flagged.
     out["above_limit"] = [_is_number(c) and c > contract.CASELOAD_LIMIT for c in out["caseload"]]
@@ -298,7 +296,8 @@ def breakdowns(
     start: dt.date,
     end: dt.date,
     filters: Filters = ALL_COURSES,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The period's intake figures by target group, variant, age band and sex, in one table.
 
@@ -332,22 +331,26 @@ def fidelity_level(score) -> str | None:
     return None
 
 
-def fidelity_reviews(extract: data.Extract, end: dt.date, municipalities: tuple[int, ...] = ()) -> pd.DataFrame:
+def fidelity_reviews(
+    extract: data.Extract, end: dt.date, municipalities: tuple[int, ...] = (), *, min_count: int
+) -> pd.DataFrame:
     """Every review on or before `end`, oldest first per municipality, with its fidelity_level."""
     params = {"to": end, "municipalities": [int(m) for m in municipalities]}
     df = data.run(extract, "fidelity_reviews", params)
     df["review_date"] = pd.to_datetime(df["review_date"])
     df["fidelity_level"] = df["fidelity"].map(fidelity_level).astype(object)
-    return privacy.protect(df, FIDELITY_RULE, privacy.default_threshold())
+    return privacy.protect(df, FIDELITY_RULE, min_count)
 
 
-def fidelity_latest(extract: data.Extract, end: dt.date, municipalities: tuple[int, ...] = ()) -> pd.DataFrame:
+def fidelity_latest(
+    extract: data.Extract, end: dt.date, municipalities: tuple[int, ...] = (), *, min_count: int
+) -> pd.DataFrame:
     """The newest review on or before `end` per municipality, with the one before and the change.
 
     Every chosen municipality (all when none is chosen) has a row, ordered by name; one without a
     review has empty figures and the level texts.NO_REVIEW_YET.
     """
-    reviews = fidelity_reviews(extract, end, municipalities)
+    reviews = fidelity_reviews(extract, end, municipalities, min_count=min_count)
     grouped = reviews.groupby("municipality_code", sort=False)
     latest = grouped.tail(1).set_index("municipality_code")
     previous = grouped.nth(-2).set_index("municipality_code")

@@ -329,22 +329,22 @@ def trend(
     since: dt.date | None = None,
     by: str = "month",
     filters: Filters = Filters(),
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """`kpi_table` by month (or quarter) over [since, end], for a chart around the period [start, end].
 
     `start` should be the first day of a month (or quarter).
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
     if since is None or since >= start:
-        return kpi_table(extract, start, end, by, filters, threshold)
+        return kpi_table(extract, start, end, by, filters, min_count=min_count)
     if start != _period_start(start, by):
         # Months of one query over [since, end] would not be the months of [since, start - 1].
-        before = kpi_table(extract, since, start - dt.timedelta(days=1), by, filters, threshold)
-        return pd.concat([before, kpi_table(extract, start, end, by, filters, threshold)], ignore_index=True)
+        before = kpi_table(extract, since, start - dt.timedelta(days=1), by, filters, min_count=min_count)
+        return pd.concat([before, kpi_table(extract, start, end, by, filters, min_count=min_count)], ignore_index=True)
     # One query for the whole span: a month's figures do not depend on the months around it.
     raw = kpi_raw(extract, since, end, by, filters)
-    return privacy.protect(raw, RULE, threshold)
+    return privacy.protect(raw, RULE, min_count)
 
 
 def _period_start(day: dt.date, by: str) -> dt.date:
@@ -359,13 +359,13 @@ def kpi_table(
     end: dt.date,
     by: str = "none",
     filters: Filters = Filters(),
-    min_count: int | None = None,
+    *,
+    min_count: int,
     medians: bool = True,
 ) -> pd.DataFrame:
     """The KPIs of [start, end] per group of `by`, as published (threshold `min_count`; 0: exact).
 
     `medians=False`: as `Question`.
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
     raw = kpi_raw(extract, start, end, by, filters, medians=medians)
-    return privacy.protect(raw, RULE, threshold)
+    return privacy.protect(raw, RULE, min_count)

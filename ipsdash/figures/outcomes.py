@@ -57,17 +57,17 @@ def hours_table(
     start: dt.date,
     end: dt.date,
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Courses in job by weekly hours band, small numbers hidden.
 
     "Ikke oplyst" is left out when no job lacks its hours (it would only be an empty bar);
     leaving out a zero reveals nothing.
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
     raw = hours_raw(extract, start, end, filters)
     raw = raw[(raw["band"] != "unknown") | (raw["courses"] > 0)].reset_index(drop=True)
-    return privacy.protect(raw, HOURS_RULE, threshold)
+    return privacy.protect(raw, HOURS_RULE, min_count)
 
 
 # --- Reference rates ---------------------------------------------------------------------
@@ -197,7 +197,8 @@ def municipality_table(
     start: dt.date,
     end: dt.date,
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Every KPI per municipality, with the region first; the filters' municipalities are ignored.
 
@@ -237,15 +238,16 @@ def changes(
     prev_start: dt.date,
     prev_end: dt.date,
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """Placement rate and waiting list per municipality in the period and the one before, and the change.
 
     A change is given only where both figures are shown: a change against a hidden figure would
     give the hidden one back. Planned municipalities with nothing in either period are left out.
     """
-    now = municipality_table(extract, start, end, filters, min_count)
-    before = municipality_table(extract, prev_start, prev_end, filters, min_count)
+    now = municipality_table(extract, start, end, filters, min_count=min_count)
+    before = municipality_table(extract, prev_start, prev_end, filters, min_count=min_count)
     out = pd.DataFrame(
         {
             "municipality_code": now["municipality_code"],
@@ -312,7 +314,8 @@ def funnel(
     start: dt.date,
     end: dt.date,
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> Funnel:
     """The placement rate of each municipality against its active courses, with limits around the region.
 
@@ -321,7 +324,7 @@ def funnel(
     99.8 % (`stats.funnel_limits`) for whole numbers n from the threshold to a little past the
     largest municipality.
     """
-    table = municipality_table(extract, start, end, filters, min_count)
+    table = municipality_table(extract, start, end, filters, min_count=min_count)
     region = table[table["municipality_code"].isna()].iloc[0]
     rows = table[table["municipality_code"].notna()]
     p0 = None if region["placement_rate"] is None or pd.isna(region["placement_rate"]) else float(region["placement_rate"])
@@ -343,7 +346,7 @@ def funnel(
     hidden = tuple(rows.loc[~shown & ~none_active & ~planned, "municipality"])
     top = max(50.0, float(points["active_in_period"].max()) * 1.1 if len(points) else 50.0)
     # From the threshold: no municipality with fewer active courses can be a point.
-    smallest = max(privacy.default_threshold() if min_count is None else min_count, 1)
+    smallest = max(min_count, 1)
     n = np.unique(np.round(np.geomspace(smallest, top, 200)))
     if p0 is None:
         limits = pd.DataFrame(columns=["n", "low_95", "high_95", "low_998", "high_998"])
@@ -365,7 +368,8 @@ def monthly_by_municipality(
     start: dt.date,
     end: dt.date,
     filters: kpis.Filters = EVERYONE,
-    min_count: int | None = None,
+    *,
+    min_count: int,
 ) -> pd.DataFrame:
     """The waiting list on each month's last day for each municipality that had started IPS by `end`.
 
@@ -374,11 +378,10 @@ def monthly_by_municipality(
     municipalities add up to the region, whose month other pages show: consistent noise keeps a
     hidden one from being worked out (privacy.py).
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
     f = all_municipalities(filters)
     raw = kpis.kpi_raw(extract, start, end, by="municipality", filters=f, grain="month", medians=False)
     raw = raw[["municipality_code", "municipality", "period_start", "waiting", "waiting_key"]]
-    protected = privacy.protect(raw, MONTHLY_RULE, threshold)
+    protected = privacy.protect(raw, MONTHLY_RULE, min_count)
     starts = catalog.municipalities(extract).set_index("municipality_code")["ips_start"]
     started = [code for code, day in starts.items() if not pd.isna(day) and fmt.as_date(day) <= end]
     shown = protected[protected["municipality_code"].isin(started)]
@@ -457,7 +460,8 @@ def rolling_windows(end: dt.date, months: int, count: int) -> list[tuple[dt.date
 
 
 def rolling_rate(
-    extract: data.Extract, end: dt.date, months: int, count: int = 24, filters: kpis.Filters = EVERYONE
+    extract: data.Extract, end: dt.date, months: int, count: int = 24, filters: kpis.Filters = EVERYONE,
+    *, min_count: int,
 ) -> pd.DataFrame:
     """The placement rate of the `months` months ending in each of the last `count` months (protected).
 
@@ -471,7 +475,7 @@ def rolling_rate(
     columns = ["placement_rate", "placement_rate_low", "placement_rate_high", "active_in_period"]
     rows = []
     for a, b in windows:
-        row = kpis.kpi_table(extract, a, b, filters=filters).iloc[0]
+        row = kpis.kpi_table(extract, a, b, filters=filters, min_count=min_count).iloc[0]
         rows.append({"period_start": pd.Timestamp(b.replace(day=1)), "window_start": a, "window_end": b,
                      **{c: row[c] for c in columns}})
     return pd.DataFrame(rows)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ipsdash import fmt, texts
 from ipsdash.extract import data
-from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, privacy, targets
+from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, targets
 
 # The headline figures the summary speaks of, with which way is better.
 HEADLINE = (("placement_rate", "higher"), ("waiting", "lower"), ("job_starts", "higher"), ("referrals", None))
@@ -169,7 +169,8 @@ def sentences(
     start: dt.date,
     end: dt.date,
     chosen: kpis.Filters | None = None,
-    min_count: int | None = None,
+    *,
+    min_count: int,
     previous: tuple[dt.date, dt.date] | None = None,
 ) -> list[str]:
     """The summary of [start, end] for `chosen`, one plain Danish sentence each, most important first.
@@ -178,12 +179,11 @@ def sentences(
     one of equal length before, as `filters.Selection` makes it.
     """
     chosen = chosen or kpis.Filters()
-    threshold = privacy.default_threshold() if min_count is None else min_count
     if previous is None:
         prev = filters.Selection(start, end, chosen).previous()
         previous = (prev.start, prev.end)
-    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=threshold).iloc[0]
-    before = kpis.kpi_table(extract, *previous, filters=chosen, min_count=threshold).iloc[0]
+    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=min_count).iloc[0]
+    before = kpis.kpi_table(extract, *previous, filters=chosen, min_count=min_count).iloc[0]
     out = []
     line = rate_change(texts.label("placement_rate"), now, before)
     if line:
@@ -193,11 +193,11 @@ def sentences(
         if line:
             out.append(line)
     out += target_lines(now, chosen, targets.current()[0])
-    line = funnel_line(outcomes.funnel(extract, start, end, chosen, threshold), chosen.municipalities)
+    line = funnel_line(outcomes.funnel(extract, start, end, chosen, min_count=min_count), chosen.municipalities)
     if line:
         out.append(line)
     first = outcomes.quarters_start(start, end, quarters=12)
-    line = cohort_line(cohorts.cohort_table(extract, first, end, filters=chosen, min_count=threshold))
+    line = cohort_line(cohorts.cohort_table(extract, first, end, filters=chosen, min_count=min_count))
     if line:
         out.append(line)
     out += grant_lines(extract, min(end, catalog.span(extract)[1]), chosen)

@@ -76,20 +76,19 @@ class ReportData:
         return float(self.spending_before["spent_in_period_dkk"].sum())
 
 
-def _spent_to(extract: data.Extract, grant_id: str, on: dt.date, min_count: int | None) -> pd.Series:
+def _spent_to(extract: data.Extract, grant_id: str, on: dt.date, min_count: int) -> pd.Series:
     """The whole grant's spending to day `on` per category, central spending included.
 
     The sums of `grants.spending_raw` (queries/grant_spending.sql) over months and municipalities, as
     the total row of `grants.spending_by_category` sums them, without its per-municipality rows.
     """
-    threshold = privacy.default_threshold() if min_count is None else min_count
-    raw = privacy.protect(grants.spending_raw(extract, grant_id, on), grants.SPENDING_RULE, threshold)
+    raw = privacy.protect(grants.spending_raw(extract, grant_id, on), grants.SPENDING_RULE, min_count)
     sums = raw.groupby("category")["spent_dkk"].sum() if not raw.empty else pd.Series(dtype=float)
     return sums.reindex(list(grants.CATEGORIES)).fillna(0.0).astype(float)
 
 
 def spending(
-    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None
+    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, *, min_count: int
 ) -> pd.DataFrame:
     """Spending of a grant by category, central spending included: one row per category of the contract
     with `spent_in_period_dkk` (in [start, end]) and `spent_dkk` (to end).
@@ -144,25 +143,24 @@ def check(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date) ->
 
 
 def build(
-    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None
+    extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, *, min_count: int
 ) -> ReportData:
     """Every figure of the report of `grant_id` for [start, end], small numbers hidden."""
     grant = check(extract, grant_id, start, end)
     as_of = catalog.span(extract)[1]
-    threshold = privacy.default_threshold() if min_count is None else min_count
     chosen = kpis.Filters(grants=(grant_id,))
     # Compared with as much before as the data cover of the period: a period still running (or
     # reaching past the data) is never compared with a whole one (filters.Selection.previous).
     covered = min(end, as_of)
     previous = filters.Selection(start, covered, chosen, partial=filters.is_partial(covered, as_of)).previous()
 
-    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=threshold).iloc[0]
-    before = kpis.kpi_table(extract, previous.start, previous.end, filters=chosen, min_count=threshold).iloc[0]
+    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=min_count).iloc[0]
+    before = kpis.kpi_table(extract, previous.start, previous.end, filters=chosen, min_count=min_count).iloc[0]
 
     municipalities = catalog.municipalities(extract).set_index("municipality_code")
-    fund = funding.funding_table(extract, end, by="municipality", grants=(grant_id,), min_count=threshold)
+    fund = funding.funding_table(extract, end, by="municipality", grants=(grant_id,), min_count=min_count)
     budgeted = {int(c) for c in fund["municipality_code"].dropna()}
-    by_mun = kpis.kpi_table(extract, start, end, by="municipality", filters=chosen, min_count=threshold)
+    by_mun = kpis.kpi_table(extract, start, end, by="municipality", filters=chosen, min_count=min_count)
     # The grant's municipalities, and any other with a course of the grant (a hidden count is some).
     keep = by_mun["municipality_code"].isin(budgeted) | (by_mun[list(kpis.RULE.counts)] != 0).any(axis=1)
     by_mun = by_mun[keep].sort_values("municipality").reset_index(drop=True)
@@ -182,7 +180,7 @@ def build(
 
     # The monthly charts show two years back, like the overview page, but not from before the grant.
     trend_start = min(start, max(filters.add_months(end, -23).replace(day=1), grant.start.replace(day=1)))
-    months = kpis.kpi_table(extract, trend_start, end, by="month", filters=chosen, min_count=threshold)
+    months = kpis.kpi_table(extract, trend_start, end, by="month", filters=chosen, min_count=min_count)
 
     return ReportData(
         grant=grant,
@@ -193,21 +191,21 @@ def build(
         as_of=as_of,
         region=", ".join(regions),
         demo=extract.demo,
-        threshold=threshold,
+        threshold=min_count,
         now=now,
         before=before,
         by_municipality=by_mun,
         months=months,
-        funding_total=funding.funding_table(extract, end, by="grant", grants=(grant_id,), min_count=threshold).iloc[0],
+        funding_total=funding.funding_table(extract, end, by="grant", grants=(grant_id,), min_count=min_count).iloc[0],
         funding_before=funding.funding_table(
-            extract, previous.end, by="grant", grants=(grant_id,), min_count=threshold
+            extract, previous.end, by="grant", grants=(grant_id,), min_count=min_count
         ).iloc[0],
         funding_by_municipality=fund,
-        spending=spending(extract, grant_id, start, end, threshold),
-        spending_before=spending(extract, grant_id, previous.start, previous.end, threshold),
-        spending_by_month=grants.spending_by_month(extract, grant_id, end, min_count=threshold),
+        spending=spending(extract, grant_id, start, end, min_count=min_count),
+        spending_before=spending(extract, grant_id, previous.start, previous.end, min_count=min_count),
+        spending_by_month=grants.spending_by_month(extract, grant_id, end, min_count=min_count),
         not_started=not_started,
-        cohorts=cohorts.cohort_table(extract, min(start, grant.start), end, filters=chosen, min_count=threshold),
+        cohorts=cohorts.cohort_table(extract, min(start, grant.start), end, filters=chosen, min_count=min_count),
         events=events.events_in(extract, trend_start, end, chosen),
     )
 

@@ -498,5 +498,5 @@ def to_pdf(d: ReportData) -> bytes:
 # --- For the dashboard (ui.call caches these on the extract's version) ---------------------
 
 
-def pdf(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None) -> bytes:
-    return to_pdf(build(extract, grant_id, start, end, min_count))
+def pdf(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, *, min_count: int) -> bytes:
+    return to_pdf(build(extract, grant_id, start, end, min_count=min_count))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ipsdash import fmt, texts, theme
 from ipsdash.extract import data
-from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, privacy, summary, targets
+from ipsdash.figures import catalog, cohorts, events, filters, grants, kpis, outcomes, summary, targets
 from ipsdash.report import ReportError, formats, geometry, typeset
 
 TEMPLATE = Path(__file__).with_name("slides_template.typ")
@@ -65,7 +65,7 @@ def check(extract: data.Extract, start: dt.date, end: dt.date) -> None:
 
 def build(
     extract: data.Extract, start: dt.date, end: dt.date, chosen: kpis.Filters | None = None,
-    min_count: int | None = None, previous: tuple[dt.date, dt.date] | None = None,
+    *, min_count: int, previous: tuple[dt.date, dt.date] | None = None,
 ) -> SlidesData:
     """Every figure of the slides of `chosen` for [start, end], small numbers hidden.
 
@@ -75,19 +75,18 @@ def build(
     chosen = chosen or kpis.Filters()
     check(extract, start, end)
     as_of = catalog.span(extract)[1]
-    threshold = privacy.default_threshold() if min_count is None else min_count
     if previous is None:
         covered = min(end, as_of)
         prev = filters.Selection(start, covered, chosen, partial=filters.is_partial(covered, as_of)).previous()
         previous = (prev.start, prev.end)
-    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=threshold).iloc[0]
-    before = kpis.kpi_table(extract, *previous, filters=chosen, min_count=threshold).iloc[0]
+    now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=min_count).iloc[0]
+    before = kpis.kpi_table(extract, *previous, filters=chosen, min_count=min_count).iloc[0]
     everyone = kpis.Filters(target_group=chosen.target_group, variant=chosen.variant)
     region = None
     if chosen.municipalities or chosen.grants:
-        region = kpis.kpi_table(extract, start, end, filters=everyone, min_count=threshold).iloc[0]
+        region = kpis.kpi_table(extract, start, end, filters=everyone, min_count=min_count).iloc[0]
     trend_start = min(start, filters.add_months(end, -23).replace(day=1))
-    months = kpis.kpi_table(extract, trend_start, end, by="month", filters=chosen, min_count=threshold)
+    months = kpis.kpi_table(extract, trend_start, end, by="month", filters=chosen, min_count=min_count)
     names, titles = catalog.municipality_names(extract), catalog.grant_titles(extract)
     on = min(end, as_of)
     outlooks = []
@@ -106,19 +105,19 @@ def build(
         scope=scope_text(chosen, names, titles),
         as_of=as_of,
         demo=extract.demo,
-        threshold=threshold,
+        threshold=min_count,
         now=now,
         before=before,
         region=region,
         months=months,
         events=events.events_in(extract, trend_start, end, chosen),
-        funnel=outcomes.funnel(extract, start, end, chosen, threshold),
+        funnel=outcomes.funnel(extract, start, end, chosen, min_count=min_count),
         cohorts=cohorts.cohort_table(
             extract, outcomes.quarters_start(start, end, quarters=COHORT_QUARTERS), end, filters=chosen,
-            min_count=threshold,
+            min_count=min_count,
         ),
         outlooks=outlooks,
-        summary=summary.sentences(extract, start, end, chosen, threshold, previous),
+        summary=summary.sentences(extract, start, end, chosen, min_count=min_count, previous=previous),
         targets=targets.current()[0],
     )
 
@@ -267,8 +266,8 @@ def to_pdf(d: SlidesData) -> bytes:
 
 
 def pdf(extract: data.Extract, start: dt.date, end: dt.date, chosen: kpis.Filters | None = None,
-        min_count: int | None = None, previous: tuple[dt.date, dt.date] | None = None) -> bytes:
-    return to_pdf(build(extract, start, end, chosen, min_count, previous))
+        *, min_count: int, previous: tuple[dt.date, dt.date] | None = None) -> bytes:
+    return to_pdf(build(extract, start, end, chosen, min_count=min_count, previous=previous))
 
 
 def file_name(start: dt.date, end: dt.date) -> str:

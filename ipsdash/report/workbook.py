@@ -22,5 +22,5 @@ def to_xlsx(d: ReportData) -> bytes:
     return export.excel(out)
 
 
-def xlsx(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, min_count: int | None = None) -> bytes:
-    return to_xlsx(build(extract, grant_id, start, end, min_count))
+def xlsx(extract: data.Extract, grant_id: str, start: dt.date, end: dt.date, *, min_count: int) -> bytes:
+    return to_xlsx(build(extract, grant_id, start, end, min_count=min_count))
