@@ -339,7 +339,7 @@ def test_a_funders_report_is_its_grants_report_and_other_grants_are_unknown(tiny
     for name, table in sheets.tables(theirs).items():
         assert sheets.tables(built)[name].equals(table), name
     with pytest.raises(ReportError, match="ukendt bevilling"):
-        gather.build(mine, "G2", *PERIOD)
+        gather.build(mine, "G2", *PERIOD, min_count=5)
 
 
 def test_a_municipalitys_report_names_no_other_municipality(tiny):
@@ -451,7 +451,7 @@ def expected_cards(at: AppTest, same: kpis.Filters) -> dict[str, str]:
     """The overview's cards as the whole extract gives them for the same municipalities or grants."""
     sel = at.session_state["selection"]
     whole = data.open_extract(str(DEMO))
-    row = kpis.kpi_table(whole, sel.start, sel.end, filters=same).iloc[0]
+    row = kpis.kpi_table(whole, sel.start, sel.end, filters=same, min_count=5).iloc[0]
     keys = ("active", "waiting", "placement_rate", "job_starts", "referrals", "enrollments",
             "waiting_days_median", "active_in_period")  # fmt: skip
     return {texts.short(k): ui.display(k, row[k]) for k in keys}  # cards carry the short names (issue 19)
@@ -497,7 +497,7 @@ def test_a_municipality_sees_its_own_figures_and_a_forged_url_cannot_widen_them(
     sel = at.session_state["selection"]
     trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
     whole = data.open_extract(str(DEMO))
-    assert downloaded[-1]["Måned for måned"].equals(kpis.kpi_table(whole, trend_start, sel.end, by="month", filters=vejle))
+    assert downloaded[-1]["Måned for måned"].equals(kpis.kpi_table(whole, trend_start, sel.end, by="month", filters=vejle, min_count=5))
 
     for forged in ({"kommune": "Odense"}, {"kommune": ["Odense", "Vejle"]}, {"kommune": "461"},
                    {"bevilling": "Udbredelse af IPS i Region Syddanmark (APMF-2021)"}):  # fmt: skip
@@ -604,7 +604,7 @@ def comparison_as(user: dict) -> AppTest:
 
 def test_comparison_rates_reach_a_municipality_user_as_rates_only(roles_file):
     """The Kommuner page's one view outside the scope: every municipality beside the region, rates only."""
-    whole = access.comparison_rates(data.open_extract(str(DEMO)), dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    whole = access.comparison_rates(data.open_extract(str(DEMO)), dt.date(2025, 1, 1), dt.date(2025, 12, 31), min_count=5)
     at = comparison_as(logged_in(roles=["IPS.Kommune.630"]))
     rates = at.session_state["rates"]
     assert rates.equals(whole) and len(rates) == 16

@@ -75,6 +75,16 @@ def test_kpis_small_numbers_follow_min_count(capsys, q1_dir):
     assert row["waiting"] == "<3" and row["referrals"] == 4
 
 
+def test_min_count_defaults_to_IPS_MIN_COUNT(capsys, q1_dir, monkeypatch):
+    monkeypatch.setenv("IPS_MIN_COUNT", "3")
+    _, out, _ = run(capsys, "kpis", "--from", "2024-01-01", "--to", "2024-03-31", "--data-dir", q1_dir)
+    row = json.loads(out)[0]
+    assert row["waiting"] == "<3" and row["referrals"] == 4
+    _, out, _ = run(capsys, "kpis", "--from", "2024-01-01", "--to", "2024-03-31", "--data-dir", q1_dir,
+                    "--min-count", "0")
+    assert json.loads(out)[0]["waiting"] == 2
+
+
 def test_month_keys_are_iso_dates(capsys, q1_dir):
     _, out, _ = run(capsys, "kpis", "--from", "2024-01-15", "--to", "2024-03-31", "--data-dir", q1_dir, "--by", "month")
     assert [r["period_start"] for r in json.loads(out)] == ["2024-01-01", "2024-02-01", "2024-03-01"]

@@ -114,7 +114,7 @@ def test_subtraction_attacks_rarely_land_on_the_hidden_value(tmp_path):
             region = kpis.kpi_table(ex, start, end, "none", min_count=THRESHOLD)
             for figure in ("referrals", "enrollments", "active_in_period", "placed"):
                 for group, other in (("psykiatri", "misbrug"), ("misbrug", "psykiatri")):
-                    one = kpis.kpi_table(ex, start, end, "municipality", kpis.Filters(target_group=group), THRESHOLD)
+                    one = kpis.kpi_table(ex, start, end, "municipality", kpis.Filters(target_group=group), min_count=THRESHOLD)
                     hidden = kpis.kpi_raw(ex, start, end, "municipality", kpis.Filters(target_group=other))
                     for i in range(len(every)):
                         a, b, truth = number(every[figure][i]), number(one[figure][i]), hidden[figure][i]
@@ -132,8 +132,8 @@ def test_subtraction_attacks_rarely_land_on_the_hidden_value(tmp_path):
                 f = kpis.Filters(municipalities=(code,))
                 june = kpis.kpi_raw(ex, dt.date(year, 6, 1), end, "none", f)["referrals"][0]
                 if 1 <= june < THRESHOLD:
-                    longer = kpis.kpi_table(ex, start, end, "none", f, THRESHOLD)["referrals"][0]
-                    shorter = kpis.kpi_table(ex, start, dt.date(year, 5, 31), "none", f, THRESHOLD)["referrals"][0]
+                    longer = kpis.kpi_table(ex, start, end, "none", f, min_count=THRESHOLD)["referrals"][0]
+                    shorter = kpis.kpi_table(ex, start, dt.date(year, 5, 31), "none", f, min_count=THRESHOLD)["referrals"][0]
                     if number(longer) is not None and number(shorter) is not None:
                         attempts["two periods"][0] += 1
                         attempts["two periods"][1] += longer - shorter == june
@@ -151,10 +151,10 @@ def test_the_same_courses_get_the_same_published_count(tmp_path, seed):
     by_municipality = kpis.kpi_table(ex, start, end, "municipality", min_count=THRESHOLD).set_index("municipality_code")
     by_target = kpis.kpi_table(ex, start, end, "target_group", min_count=THRESHOLD).set_index("target_group")
     for code in CODES:
-        alone = kpis.kpi_table(ex, start, end, "none", kpis.Filters(municipalities=(code,)), THRESHOLD)
+        alone = kpis.kpi_table(ex, start, end, "none", kpis.Filters(municipalities=(code,)), min_count=THRESHOLD)
         assert alone[counts].iloc[0].tolist() == by_municipality.loc[code, counts].tolist(), code
     for group in ("psykiatri", "misbrug"):
-        alone = kpis.kpi_table(ex, start, end, "none", kpis.Filters(target_group=group), THRESHOLD)
+        alone = kpis.kpi_table(ex, start, end, "none", kpis.Filters(target_group=group), min_count=THRESHOLD)
         assert alone[counts].iloc[0].tolist() == by_target.loc[group, counts].tolist(), group
     # The cube (whole months) and the day path (kpis.sql) give the same counts and cell keys.
     assert kpis._in_whole_months(ex, start, end)
@@ -200,7 +200,7 @@ def test_each_month_of_the_municipalities_shows_the_waiting_list_of_the_municipa
     shown = outcomes.monthly_by_municipality(ex, start, end, min_count=THRESHOLD)
     assert not shown_small(shown, ("waiting",))
     for code, rows in shown.groupby("municipality_code"):
-        alone = kpis.kpi_table(ex, start, end, "month", kpis.Filters(municipalities=(int(code),)), THRESHOLD)
+        alone = kpis.kpi_table(ex, start, end, "month", kpis.Filters(municipalities=(int(code),)), min_count=THRESHOLD)
         alone = alone.set_index("period_start")["waiting"]
         assert [alone[m] for m in rows["period_start"]] == rows["waiting"].tolist(), code
 

@@ -115,16 +115,16 @@ def test_a_municipality_without_staffing_is_left_out_of_both_sums(caseload_extra
 
 
 def test_caseload_small_numbers(caseload_extract):
-    june = intake.caseload_by_month(caseload_extract, dt.date(2023, 6, 1), dt.date(2023, 6, 30), (630,))
+    june = intake.caseload_by_month(caseload_extract, dt.date(2023, 6, 1), dt.date(2023, 6, 30), (630,), min_count=5)
     # 3 active: a small person count; the caseload 3 / 1,0 would give it back, so it goes too.
     assert june.loc[0, "active"] == "<5" and june.loc[0, "caseload"] is None
     assert june.loc[0, "consultants_fte"] == 1.0  # FTE is not a person count
     # March: Odense's 3 are left out (no staffing), so the region's active courses are Vejle's 7,
     # published as Vejle's alone and as kpi_table publishes Vejle's (the same courses, the same
     # noise); the caseload is worked out from the published count, never from the true 7.
-    region = intake.caseload_by_month(caseload_extract, *MARCH)
-    vejle = intake.caseload_by_month(caseload_extract, *MARCH, municipalities=(630,))
-    shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality").set_index("municipality")["active"]
+    region = intake.caseload_by_month(caseload_extract, *MARCH, min_count=5)
+    vejle = intake.caseload_by_month(caseload_extract, *MARCH, municipalities=(630,), min_count=5)
+    shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality", min_count=5).set_index("municipality")["active"]
     raw = kpis.kpi_raw(caseload_extract, *MARCH, "municipality").set_index("municipality")
     published = 7 + int(privacy.noise(np.array([7]), np.array([raw.loc["Vejle", "active_key"]]))[0])
     assert region.loc[0, "active"] == vejle.loc[0, "active"] == shown["Vejle"] == published
@@ -137,12 +137,12 @@ def test_staffing_by_municipality_flags_the_limit_on_published_counts(caseload_e
     assert raw.loc["Odense", "active"] == 3 and pd.isna(raw.loc["Odense", "consultants_fte"])
     assert not raw.loc["Odense", "above_limit"]
     assert "Svendborg" not in raw.index  # neither staffing nor courses
-    shown = intake.staffing_by_municipality(caseload_extract, MARCH[1]).set_index("municipality")
+    shown = intake.staffing_by_municipality(caseload_extract, MARCH[1], min_count=5).set_index("municipality")
     # Odense's 3 is small (judged on the true count); Vejle's 7 is published with its noise, as
     # kpi_table publishes it, so the region's figure less Vejle's no longer gives Odense's 3 back.
     assert shown.loc["Odense", "active"] == "<5" and shown.loc["Odense", "caseload"] is None
     kpi_raw = kpis.kpi_raw(caseload_extract, *MARCH, "municipality").set_index("municipality")
-    kpi_shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality").set_index("municipality")
+    kpi_shown = kpis.kpi_table(caseload_extract, *MARCH, "municipality", min_count=5).set_index("municipality")
     published = 7 + int(privacy.noise(np.array([7]), np.array([kpi_raw.loc["Vejle", "active_key"]]))[0])
     assert shown.loc["Vejle", "active"] == kpi_shown.loc["Vejle", "active"] == published >= 5
     # The caseload (and its flag) from the published count: caseload × FTE gives only that back.
@@ -160,10 +160,10 @@ def test_caseload_without_staffing_table(exits_extract):
 @pytest.mark.parametrize("municipalities", [(), (630,), (630, 461, 575)])
 def test_a_months_caseload_is_the_last_row_of_any_period_ending_with_it(municipalities):
     demo = data.get_extract()
-    months = intake.caseload_by_month(demo, dt.date(2023, 1, 1), dt.date(2025, 12, 31), municipalities)
+    months = intake.caseload_by_month(demo, dt.date(2023, 1, 1), dt.date(2025, 12, 31), municipalities, min_count=5)
     for start, end in [(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), (dt.date(2025, 7, 1), dt.date(2025, 9, 30)),
                        (dt.date(2023, 1, 1), dt.date(2023, 1, 31))]:
-        alone = intake.caseload_by_month(demo, start, end, municipalities).iloc[-1]
+        alone = intake.caseload_by_month(demo, start, end, municipalities, min_count=5).iloc[-1]
         pd.testing.assert_series_equal(intake.month_ending(months, end), alone, check_names=False)
     assert intake.month_ending(months, dt.date(2024, 6, 15)) is None  # not a month's last day
     assert intake.month_ending(months, dt.date(2022, 12, 31)) is None  # before the table
@@ -231,14 +231,14 @@ def test_exits_by_reason_hides_small_parts_and_publishes_the_rest_with_their_noi
     keys = kpis.kpi_raw(exits_extract, *Q1, "month", psykiatri)["exits_key"].tolist()
     keys.append(kpis.kpi_raw(exits_extract, *Q1, filters=psykiatri)["exits_key"][0])
     assert [k % 256 for k in keys] == raw["exits_key"].tolist()
-    monthly = kpis.kpi_table(exits_extract, *Q1, "month", psykiatri, threshold)["exits"].tolist()
-    whole = kpis.kpi_table(exits_extract, *Q1, "none", psykiatri, threshold)["exits"][0]
+    monthly = kpis.kpi_table(exits_extract, *Q1, "month", psykiatri, min_count=threshold)["exits"].tolist()
+    whole = kpis.kpi_table(exits_extract, *Q1, "none", psykiatri, min_count=threshold)["exits"][0]
     assert out["exits"].tolist() == [*monthly, whole]
 
 
 def test_exit_shares_come_from_published_counts_and_hide_with_the_rule(exits_extract):
     psykiatri = kpis.Filters(target_group="psykiatri")
-    out = intake.exits_by_reason(exits_extract, *Q1, psykiatri)
+    out = intake.exits_by_reason(exits_extract, *Q1, psykiatri, min_count=5)
     raw = intake.exits_by_reason_raw(exits_extract, *Q1, psykiatri)
     exits = published(raw, "exits")
     for col, share in zip(intake.EXIT_COLUMNS, intake.EXIT_SHARES):
@@ -258,7 +258,7 @@ def test_exit_reasons_in_period_shares(exits_extract):
     assert shares["exit_reason"].tolist() == ["Afsluttet som planlagt", "Frafald", "Flyttet", "Andet"]
     assert shares["exits"].tolist() == [17, 6, 2, 1]
     assert shares["exit_share"].tolist() == pytest.approx([17 / 26, 6 / 26, 2 / 26, 1 / 26])
-    table = intake.exits_by_reason(exits_extract, *Q1)
+    table = intake.exits_by_reason(exits_extract, *Q1, min_count=5)
     hidden = intake.exit_reasons_in_period(table)
     # The period's row as published: flyttet 2 and andet 1 hidden, with their shares.
     assert hidden["exits"].tolist() == table[list(intake.EXIT_COLUMNS)].iloc[-1].tolist()
@@ -268,7 +268,7 @@ def test_exit_reasons_in_period_shares(exits_extract):
 
 
 def test_no_exits_gives_zeros_not_an_empty_table(caseload_extract):
-    out = intake.exits_by_reason(caseload_extract, dt.date(2020, 1, 1), dt.date(2020, 2, 29))
+    out = intake.exits_by_reason(caseload_extract, dt.date(2020, 1, 1), dt.date(2020, 2, 29), min_count=5)
     assert len(out) == 3 and out["exits"].tolist() == [0, 0, 0]
 
 
@@ -308,7 +308,7 @@ def fidelity_extract(tmp_path_factory):
 
 
 def test_fidelity_latest_on_or_before_the_end(fidelity_extract):
-    out = intake.fidelity_latest(fidelity_extract, dt.date(2024, 6, 30)).set_index("municipality")
+    out = intake.fidelity_latest(fidelity_extract, dt.date(2024, 6, 30), min_count=5).set_index("municipality")
     vejle = out.loc["Vejle"]
     assert (vejle.fidelity, vejle.fidelity_level, vejle.previous_fidelity, vejle.fidelity_change) == (
         115,
@@ -319,16 +319,16 @@ def test_fidelity_latest_on_or_before_the_end(fidelity_extract):
     assert vejle.review_date == pd.Timestamp("2024-05-01")
     odense_row = out.loc["Odense"]  # no review: a row that says so
     assert pd.isna(odense_row.fidelity) and odense_row.fidelity_level == "ingen måling endnu"
-    only = intake.fidelity_latest(fidelity_extract, dt.date(2024, 6, 30), (461,))
+    only = intake.fidelity_latest(fidelity_extract, dt.date(2024, 6, 30), (461,), min_count=5)
     assert only["municipality"].tolist() == ["Odense"]
-    reviews = intake.fidelity_reviews(fidelity_extract, dt.date(2024, 6, 30))
+    reviews = intake.fidelity_reviews(fidelity_extract, dt.date(2024, 6, 30), min_count=5)
     assert reviews["fidelity_level"].tolist() == ["ikke IPS", "rimelig", "eksemplarisk"]
 
 
 def test_fidelity_and_staffing_absent(exits_extract):
     assert not exits_extract.has("fidelity_reviews")
-    assert intake.fidelity_reviews(exits_extract, Q1[1]).empty
-    assert intake.fidelity_latest(exits_extract, Q1[1])["fidelity_level"].tolist() == ["ingen måling endnu"]
+    assert intake.fidelity_reviews(exits_extract, Q1[1], min_count=5).empty
+    assert intake.fidelity_latest(exits_extract, Q1[1], min_count=5)["fidelity_level"].tolist() == ["ingen måling endnu"]
 
 
 def test_not_started_and_trend_start(caseload_extract):

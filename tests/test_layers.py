@@ -113,3 +113,39 @@ def test_layers_are_named_as_the_folders():
     assert layer("ipsdash.charts.base") == layer("ipsdash.charts") == "top:charts"
     # The layers, and one package of plain Plotly charts among the top-level words.
     assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} == set(MAY_USE) | {"charts"}
+
+
+# The small-number threshold is decided once at each entry point (the CLI's --min-count or its
+# default, the app's session) and handed down; no figure, report or page decides it on its own.
+THRESHOLD_DECIDED_IN = {ROOT / "ipsdash" / "cli.py", ROOT / "ipsdash" / "app" / "session.py"}
+
+
+def _code_files() -> list[Path]:
+    return sorted([*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"])
+
+
+def test_the_threshold_is_decided_only_at_the_entry_points():
+    deciding = []
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", None)
+                if name == "default_threshold" and path not in THRESHOLD_DECIDED_IN:
+                    deciding.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not deciding, deciding
+
+
+def test_every_min_count_is_required():
+    """A `min_count` with a default would let a caller forget the entry point's threshold."""
+    defaulted = []
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                positional = [*a.posonlyargs, *a.args]
+                with_default = positional[len(positional) - len(a.defaults):] if a.defaults else []
+                with_default += [k for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+                if any(arg.arg == "min_count" for arg in with_default):
+                    defaulted.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not defaulted, defaulted

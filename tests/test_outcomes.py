@@ -347,16 +347,16 @@ def test_rolling_windows_end_with_each_month_and_last_with_the_period():
 
 def test_rolling_rate_is_each_windows_own_rate_and_ends_with_the_cards(region):
     # Everyone active from June 2023; 26 of the 65 courses placed on 1 February 2024.
-    rolling = outcomes.rolling_rate(region, Q1[1], 3, count=3)
+    rolling = outcomes.rolling_rate(region, Q1[1], 3, count=3, min_count=5)
     assert list(rolling["window_start"]) == [dt.date(2023, 11, 1), dt.date(2023, 12, 1), dt.date(2024, 1, 1)]
     assert [ts.date() for ts in rolling["period_start"]] == [dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)]
     # Each window's own published rate (the noise of its counts; exact: 0, 26/65, 26/65).
     windows = zip(rolling["window_start"], rolling["window_end"])
-    assert list(rolling["placement_rate"]) == [kpis.kpi_table(region, a, b).iloc[0]["placement_rate"] for a, b in windows]
+    assert list(rolling["placement_rate"]) == [kpis.kpi_table(region, a, b, min_count=5).iloc[0]["placement_rate"] for a, b in windows]
     assert list(rolling["placement_rate"]) == pytest.approx([0.0, 26 / 65, 26 / 65], abs=0.03)
     assert all(abs(n - 65) <= 2 for n in rolling["active_in_period"])
     # The last point is the card's figure for the same period, interval included.
-    card = kpis.kpi_table(region, *Q1).iloc[0]
+    card = kpis.kpi_table(region, *Q1, min_count=5).iloc[0]
     last = rolling.iloc[-1]
     assert (last["placement_rate"], last["placement_rate_low"], last["placement_rate_high"]) == pytest.approx(
         (card["placement_rate"], card["placement_rate_low"], card["placement_rate_high"]))
@@ -364,6 +364,6 @@ def test_rolling_rate_is_each_windows_own_rate_and_ends_with_the_cards(region):
 
 def test_rolling_rate_is_protected_as_each_periods_own_figures(region):
     # Odense: 3 courses, 1 placed: every window's rate is over fewer than 5 courses, so hidden (None), never 0.
-    odense = outcomes.rolling_rate(region, Q1[1], 3, count=3, filters=kpis.Filters(municipalities=(461,)))
+    odense = outcomes.rolling_rate(region, Q1[1], 3, count=3, filters=kpis.Filters(municipalities=(461,)), min_count=5)
     assert list(odense["placement_rate"]) == [None, None, None]
     assert list(odense["active_in_period"]) == ["<5", "<5", "<5"]

@@ -72,7 +72,7 @@ def test_not_followed_cohorts_are_named_and_the_trial_is_labelled_with_its_sourc
     assert fmt.date_long(as_of) in note
     # The newest cohorts, named by the first of them for each N (not a list of every quarter).
     sel = at.session_state["selection"]
-    table_rows = cohorts.cohort_table(ex, outcomes.quarters_start(sel.start, sel.end, quarters=12), sel.end)
+    table_rows = cohorts.cohort_table(ex, outcomes.quarters_start(sel.start, sel.end, quarters=12), sel.end, min_count=5)
     first = {n: min(days) for n, days in cohorts.unfollowed(table_rows, cohorts.DEFAULT_WITHIN).items()}
     assert first and all(f"{n} mdr. fra {fmt.quarter_label(d)}" in note for n, d in first.items())
     table = at.dataframe[0].value

@@ -60,7 +60,7 @@ def test_tables_equal_the_command_line(query, args):
     # function gives them (None, NaN); the command line's JSON writes null for both.
     options = dict(zip(args[::2], args[1::2]))
     f = kpis.Filters(target_group=options.get("--target-group"), variant=options.get("--variant"))
-    table = outcomes.municipality_table(data.get_extract(str(ROOT / "data")), start, end, filters=f)
+    table = outcomes.municipality_table(data.get_extract(str(ROOT / "data")), start, end, filters=f, min_count=5)
     planned = table["status"] == outcomes.STATUS_PLANNED
     for part, keys in (("results", outcomes.RESULT_FIGURES), ("courses", outcomes.COURSE_FIGURES)):
         page = shown[part].drop(columns=["IPS-start"], errors="ignore").to_dict(orient="records")
@@ -142,7 +142,7 @@ def test_waiting_small_multiples_equal_kpi_table_by_month():
     start, end = period(filters.LAST_12_MONTHS)
     trend_start = min(start, filters.add_months(end, -23).replace(day=1))
     odense = kpis.kpi_table(data.get_extract(str(ROOT / "data")), trend_start, end, by="month",
-                            filters=kpis.Filters(municipalities=(461,)))
+                            filters=kpis.Filters(municipalities=(461,)), min_count=5)
     assert [d[1] for d in lines["Odense"]["customdata"]] == [
         v if isinstance(v, str) else ui.display("waiting", v) for v in odense["waiting"]
     ]

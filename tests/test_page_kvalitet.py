@@ -39,13 +39,13 @@ def test_region_fidelity_per_municipality_on_the_level_bands(demo):
     at = app(PAGE)
     assert at.title[0].value == "Kvalitet"
     fidelity = figures(at)[0]
-    reviewed = sorted(intake.fidelity_reviews(ex, end)["municipality"].unique())
+    reviewed = sorted(intake.fidelity_reviews(ex, end, min_count=5)["municipality"].unique())
     assert [t["name"] for t in fidelity["data"]] == reviewed
     # Four bands per small chart, one per level of the contract.
     assert len(fidelity["layout"]["shapes"]) == 4 * len(reviewed)
     assert {a["text"] for a in fidelity["layout"]["annotations"]} >= {"eksemplarisk", "god", "rimelig", "ikke IPS"}
     latest = table(at, "Kommune", texts.label("fidelity"))
-    expected = intake.fidelity_latest(ex, end)
+    expected = intake.fidelity_latest(ex, end, min_count=5)
     assert latest["Kommune"].tolist() == expected["municipality"].tolist()
     assert latest["Niveau"].tolist() == expected["fidelity_level"].tolist()
     assert latest[texts.label("fidelity")].tolist() == [ui.display("fidelity", v) for v in expected["fidelity"]]
@@ -56,7 +56,7 @@ def test_vejle_one_chart_and_its_newest_review(demo):
     at = app(PAGE, kommune="Vejle")
     assert [t["name"] for t in figures(at)[0]["data"]] == ["Vejle"]
     latest = table(at, "Kommune", texts.label("fidelity"))
-    row = intake.fidelity_latest(ex, periods[filters.LAST_12_MONTHS][1], (630,)).iloc[0]
+    row = intake.fidelity_latest(ex, periods[filters.LAST_12_MONTHS][1], (630,), min_count=5).iloc[0]
     assert latest.iloc[0].tolist()[:4] == [
         "Vejle",
         row.fidelity_level,
@@ -65,7 +65,7 @@ def test_vejle_one_chart_and_its_newest_review(demo):
     ]
     # Last year's end: the review of October 2026 is not yet there.
     before = table(app(PAGE, kommune="Vejle", periode="Sidste år"), "Kommune", texts.label("fidelity"))
-    row = intake.fidelity_latest(ex, periods["Sidste år"][1], (630,)).iloc[0]
+    row = intake.fidelity_latest(ex, periods["Sidste år"][1], (630,), min_count=5).iloc[0]
     assert before.iloc[0][texts.label("fidelity")] == str(row.fidelity)
     assert fmt.as_date(row.review_date) <= periods["Sidste år"][1]
 
@@ -75,7 +75,7 @@ def test_consultants_by_month_equal_the_staffing_rows(demo):
     start, end = periods[filters.LAST_12_MONTHS]
     at = app(PAGE, kommune="Vejle")
     trained = next(t for f in figures(at) for t in f["data"] if t.get("name") == texts.label("consultants_trained"))
-    load = intake.caseload_by_month(ex, intake.trend_start(ex, start, end, (630,)), end, (630,))
+    load = intake.caseload_by_month(ex, intake.trend_start(ex, start, end, (630,)), end, (630,), min_count=5)
     assert [text for _, text in trained["customdata"]] == [fmt.number(v) for v in load["consultants_trained"]]
     # The column's header is the short name (texts.short), the full name in its help (issue 19).
     per_municipality = table(at, "Kommune", texts.short("consultants_fte"))

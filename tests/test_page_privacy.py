@@ -141,3 +141,29 @@ def test_no_small_count_reaches_the_browser(page, downloads):
             for text in texts_in(spec):
                 # A hover text may say "<5"; it may not carry a bare small count as a person count.
                 assert not re.search(r"(^|[^\d,.<])[1-4] (forløb|personer|henvisninger)", text), (where, text)
+
+
+def test_the_app_gives_its_threshold_to_every_figure_it_calls(monkeypatch):
+    """The app decides the threshold once (session.threshold: IPS_MIN_COUNT or 5) and session.call
+    hands it to every figure function that takes one; a page never passes or decides it."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from ipsdash.app import session
+    from ipsdash.figures import catalog, kpis
+
+    asked = []
+    opened = SimpleNamespace(location="data", version="v1", scope=SimpleNamespace(key="region"))
+    monkeypatch.setattr(session, "extract", lambda: opened)
+    monkeypatch.setattr(session, "_call", lambda name, location, version, scope, args, kwargs: asked.append(
+        (name, dict(kwargs))))
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 3, 31)
+    session.call(kpis.kpi_table, start, end, by="month")
+    session.call(catalog.span)
+    monkeypatch.setenv("IPS_MIN_COUNT", "3")
+    session.call(kpis.kpi_table, start, end)
+    assert asked == [
+        ("ipsdash.figures.kpis.kpi_table", {"by": "month", "min_count": privacy.DEFAULT_THRESHOLD}),
+        ("ipsdash.figures.catalog.span", {}),
+        ("ipsdash.figures.kpis.kpi_table", {"min_count": 3}),
+    ]

@@ -115,7 +115,7 @@ def demo_files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_data():
-    return gather.build(data.open_extract(DEMO), GRANT, d(START), d(END))
+    return gather.build(data.open_extract(DEMO), GRANT, d(START), d(END), min_count=5)
 
 
 def test_key_figures_in_the_pdf_and_the_workbook_equal_the_cli(capsys, demo_files):
@@ -245,8 +245,8 @@ def test_every_chart_is_in_the_report(demo_data):
 
 def test_report_from_the_dashboard_helpers_equals_the_cli_file(demo_files):
     extract = data.open_extract(DEMO)
-    assert workbook.xlsx(extract, GRANT, d(START), d(END))[:2] == b"PK"
-    pdf = layout.pdf(extract, GRANT, d(START), d(END))
+    assert workbook.xlsx(extract, GRANT, d(START), d(END), min_count=5)[:2] == b"PK"
+    pdf = layout.pdf(extract, GRANT, d(START), d(END), min_count=5)
     assert pdf_lines(pdf)[1:] == pdf_lines(demo_files["pdf"])[1:]  # all but "Udarbejdet <today>"
     assert gather.file_name(GRANT, d(START), d(END), "pdf") == "rapport_APMF-2021_2026-01-01_2026-06-30.pdf"
 
@@ -276,7 +276,7 @@ def spending_tables() -> dict[str, list[dict]]:
 
 def test_spending_by_category_in_the_period_and_to_its_end(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    table = gather.spending(extract, "G1", d("2024-01-01"), d("2024-06-30")).set_index("category")
+    table = gather.spending(extract, "G1", d("2024-01-01"), d("2024-06-30"), min_count=5).set_index("category")
     assert list(table.index) == ["løn", "uddannelse", "supervision", "administration", "andet"]
     assert table["spent_in_period_dkk"].to_dict() == {
         "løn": 1700.0, "uddannelse": 0.0, "supervision": 500.0, "administration": 0.0, "andet": 100.0,
@@ -285,13 +285,13 @@ def test_spending_by_category_in_the_period_and_to_its_end(tmp_path):
         "løn": 2700.0, "uddannelse": 0.0, "supervision": 500.0, "administration": 0.0, "andet": 100.0,
     }  # fmt: skip
     # A period of one day, and one before any posting.
-    assert gather.spending(extract, "G1", d("2024-06-30"), d("2024-06-30"))["spent_in_period_dkk"].sum() == 100.0
-    assert gather.spending(extract, "G1", d("2019-01-01"), d("2019-12-31"))["spent_dkk"].sum() == 0.0
+    assert gather.spending(extract, "G1", d("2024-06-30"), d("2024-06-30"), min_count=5)["spent_in_period_dkk"].sum() == 100.0
+    assert gather.spending(extract, "G1", d("2019-01-01"), d("2019-12-31"), min_count=5)["spent_dkk"].sum() == 0.0
 
 
 def test_previous_period_and_change(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"), min_count=5)
     # Six whole months, so the previous period is the six months before (not the 182 days before,
     # 3 July to 31 December, which a funder would not recognise and which is two days off a
     # period the dashboard offers).
@@ -357,7 +357,7 @@ def small_extract(tmp_path_factory):
 
 def test_small_municipality_shows_hidden_counts_and_leaks_none(small_extract, tmp_path):
     extract = data.open_extract(small_extract)
-    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"), min_count=5)
     every = pdf_lines(layout.to_pdf(figures))
     lines = between(every, *MUNICIPALITY_TABLE)
     odense = row_line(lines, "Odense")
@@ -368,7 +368,7 @@ def test_small_municipality_shows_hidden_counts_and_leaks_none(small_extract, tm
     assert total.split()[2:4] == ["15", "15"]  # referrals and enrollments of the grant
     # Vejle's 12 and the total are published with their noise, as kpi_table publishes the same
     # courses (no secondary suppression: the total less Vejle's gives Odense's 3 back only by chance).
-    shown = kpis.kpi_table(extract, d("2024-01-01"), d("2024-06-30"), "municipality", kpis.Filters(grants=("G1",)))
+    shown = kpis.kpi_table(extract, d("2024-01-01"), d("2024-06-30"), "municipality", kpis.Filters(grants=("G1",)), min_count=5)
     shown = shown.set_index("municipality")
     assert vejle.split()[1:3] == [str(shown.loc["Vejle", "referrals"]), str(shown.loc["Vejle", "enrollments"])]
     assert all(shown.loc["Vejle", c] >= 10 for c in ("referrals", "enrollments"))  # 12 ± 2
@@ -395,12 +395,12 @@ def test_a_grant_with_no_courses_and_no_spending_still_reads(tmp_path):
     extract = data.open_extract(str(write_extract(tmp_path, {**base_tables(), "expenditures": [
         {"grant_id": "G1", "municipality_code": 630, "posting_date": d("2024-05-02"), "category": "løn",
          "amount_dkk": 10.0}]})))
-    figures = gather.build(extract, "G1", d("2024-05-01"), d("2024-05-01"))  # one day, one month on the charts
+    figures = gather.build(extract, "G1", d("2024-05-01"), d("2024-05-01"), min_count=5)  # one day, one month on the charts
     text = " ".join(pdf_lines(layout.to_pdf(figures)))
     assert "Bevillingen har ingen posteringer" not in text  # the grant started in 2020: months with zero
     assert "Andel i job eller uddannelse" in text
     with pytest.raises(ReportError, match="før bevillingen begynder"):  # issue 17: refused, not empty
-        gather.build(extract, "G1", d("2019-01-01"), d("2019-03-31"))
+        gather.build(extract, "G1", d("2019-01-01"), d("2019-03-31"), min_count=5)
 
 
 def test_text_from_the_extract_is_printed_as_it_is_never_as_markup(tmp_path):
@@ -408,7 +408,7 @@ def test_text_from_the_extract_is_printed_as_it_is_never_as_markup(tmp_path):
     title = 'Fond #1: $x$ *fed* _kursiv_ <ref> @label \\ ] "citat" = overskrift'
     tables["grants"][0] = {**tables["grants"][0], "title": title, "funder": "Æ Ø Å-fonden #set text(red)"}
     figures = gather.build(data.open_extract(str(write_extract(tmp_path, tables))), "G1", d("2024-01-01"),
-                           d("2024-03-31"))
+                           d("2024-03-31"), min_count=5)
     first = " ".join(pypdf.PdfReader(io.BytesIO(layout.to_pdf(figures))).pages[0].extract_text().split())
     assert title in first and "Rapport til Æ Ø Å-fonden #set text(red)" in first
 
@@ -472,9 +472,9 @@ def test_a_period_reaching_past_the_data_is_compared_with_as_many_days(tmp_path)
     # The data run to 1 July 2024 (the newest posting): January to July is six months and a day,
     # compared with six months and a day before, not with seven whole months.
     extract = data.open_extract(str(write_extract(tmp_path, spending_tables())))
-    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-07-31"))
+    figures = gather.build(extract, "G1", d("2024-01-01"), d("2024-07-31"), min_count=5)
     assert (figures.previous_start, figures.previous_end) == (d("2023-06-01"), d("2023-12-01"))
-    whole = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"))
+    whole = gather.build(extract, "G1", d("2024-01-01"), d("2024-06-30"), min_count=5)
     assert (whole.previous_start, whole.previous_end) == (d("2023-07-01"), d("2023-12-31"))
 
 
@@ -518,7 +518,7 @@ def slow_spender(tmp_path_factory):
 
 
 def test_a_depletion_long_after_the_grant_ends_is_explained(slow_spender):
-    figures = gather.build(slow_spender, "G1", d("2024-01-01"), d("2024-01-15"))
+    figures = gather.build(slow_spender, "G1", d("2024-01-01"), d("2024-01-15"), min_count=5)
     text = " ".join(" ".join(pdf_lines(layout.to_pdf(figures))).split())
     assert ("Med det nuværende forbrug rækker pengene til 3. januar 2032, 6 år efter bevillingens slutning "
             "(31. december 2025).") in text
@@ -526,7 +526,7 @@ def test_a_depletion_long_after_the_grant_ends_is_explained(slow_spender):
 
 def test_a_period_before_the_grant_is_refused(slow_spender, capsys, tmp_path):
     with pytest.raises(ReportError, match="før bevillingen begynder, 1. januar 2020"):
-        gather.build(slow_spender, "G1", d("2019-01-01"), d("2019-12-31"))
+        gather.build(slow_spender, "G1", d("2019-01-01"), d("2019-12-31"), min_count=5)
     out = tmp_path / "r.pdf"
     assert cli.main(["report", "--grant", GRANT, "--from", "2020-01-01", "--to", "2020-12-31", "--out", str(out),
                      "--data-dir", DEMO]) == 1
