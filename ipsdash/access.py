@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ipsdash import texts
 from ipsdash.extract.scope import FUNDER, MUNICIPALITY, REGION, REGIONAL, ROLES, Scope
 from ipsdash.figures import kpis, outcomes
 
@@ -284,8 +285,8 @@ def describe(scope: Scope, municipality_names: Mapping[int, str], grant_titles: 
 
 # --- The one figure outside a municipality's scope ----------------------------------------------
 
-# Rates only: no person counts of other municipalities leave here.
-COMPARISON_FIGURES = ("placement_rate", "placement_rate_low", "placement_rate_high", "job_rate", "education_rate")
+# The KPIs' rates and their bounds only (the registry's kind): no person counts of other municipalities leave here.
+COMPARISON_FIGURES = texts.of_kind(texts.RATE, kpis.FIGURES)
 
 
 def comparison_rates(

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ipsdash import export, fmt
+from ipsdash import fmt, texts
 from ipsdash.extract import data, record_keys, source
 from ipsdash.figures import catalog, funding, grants, kpis, privacy
 
@@ -65,8 +65,8 @@ def _json_value(value):
 
 def records(df: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: NaN and NA become None, dates ISO text, whole numbers whole,
-    money (`*_dkk`) to the øre."""
-    money = [k for k in df.columns if str(k).endswith("_dkk")]
+    money (texts.MONEY) to the øre."""
+    money = texts.of_kind(texts.MONEY, df.columns)
 
     def value(key, v):
         v = _json_value(v)
@@ -82,10 +82,10 @@ def _readable(key: str, value) -> str:
         return ""
     if isinstance(value, str):
         return value
-    kind = export._kind(key, pd.Series(dtype=object))
-    if kind == "share":
+    kind = texts.kind(key)
+    if kind == texts.RATE:
         return fmt.percent(value, 1)
-    if kind == "dkk":
+    if kind == texts.MONEY:
         return fmt.dkk(value)
     if key.endswith("_code"):
         return str(value)

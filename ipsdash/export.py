@@ -7,7 +7,6 @@ text "<5", hidden rates as empty cells. Column names become the Danish labels.
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 
@@ -75,6 +74,7 @@ def excel(tables: dict[str, pd.DataFrame]) -> bytes:
             "share": book.add_format({"num_format": "0.0%"}),
             "dkk": book.add_format({"num_format": "#,##0.00"}),
             "number": book.add_format({"num_format": "#,##0"}),
+            "decimal": book.add_format({"num_format": "#,##0.0"}),
             "date": book.add_format({"num_format": "dd-mm-yyyy"}),
         }
         for i, (title, df) in enumerate(tables.items()):
@@ -89,18 +89,27 @@ def excel(tables: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-# Rates, shares and their bounds: placement_rate_low, rate_18m, exit_share_frafald, use.
-RATE = re.compile(r"(^|_)(rate|share)(_|$)|^use$")
+# How a column's kind (texts.kind) is shown in Excel; other columns: dates as dates, integers whole.
+EXCEL_KINDS = {
+    texts.RATE: "share",
+    texts.MONEY: "dkk",
+    texts.DATE: "date",
+    texts.DECIMAL: "decimal",
+    texts.COUNT: "number",
+    texts.DAYS: "number",
+    texts.SCORE: "number",
+    texts.NUMBER: "number",
+    texts.TEXT: "number",
+}
 
 
 def _kind(key: str, values: pd.Series) -> str | None:
-    if RATE.search(key):
-        return "share"
-    if key.endswith("_dkk"):
-        return "dkk"
-    if pd.api.types.is_datetime64_any_dtype(values) or key in ("period_start", "projected_depletion"):
+    kind = EXCEL_KINDS.get(texts.kind(key))
+    if kind is not None and kind != "number":
+        return kind
+    if pd.api.types.is_datetime64_any_dtype(values) or key == "period_start":
         return "date"
-    if key in texts.TERMS or pd.api.types.is_integer_dtype(values):
+    if kind or pd.api.types.is_integer_dtype(values):
         return "number"
     return None
 

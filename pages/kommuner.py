@@ -23,13 +23,12 @@ if ui.extract().scope.role == access.MUNICIPALITY:
         "Andre kommuner vises kun som andele. Kommuner, hvis andel er skjult på grund af små tal, er udeladt."
     )
     ui.show_table(
-        ui.figure_table(rates, ["placement_rate", "placement_rate_low", "placement_rate_high", "job_rate",
-                                "education_rate"], first={"municipality": "Kommune"}),
+        ui.figure_table(rates, list(access.COMPARISON_FIGURES), first={"municipality": "Kommune"}),
         emphasise=rates["municipality"].isin(own),
         strong=rates["municipality_code"].isna(),
     )
     ui.downloads("kommuner", {"Andele pr. kommune": rates})
-    ui.definitions(["placement_rate", "placement_rate_low", "placement_rate_high", "job_rate", "education_rate"])
+    ui.definitions(list(access.COMPARISON_FIGURES))
     st.stop()
 st.caption(
     "Siden viser altid alle kommuner og regionen, med de øvrige filtre"

@@ -86,21 +86,11 @@ cube as (
         periods.last_month as last_month,
         least(periods.last_month, monthly_span.last_month) as stock_month,
         monthly_figures.month as month,
-        monthly_figures.referrals as referrals,
-        monthly_figures.enrollments as enrollments,
-        monthly_figures.exits as exits,
-        monthly_figures.job_starts as job_starts,
-        monthly_figures.waiting as waiting,
-        monthly_figures.active as active,
+        -- Every flow and stock of the cube with its cell key, by name (queries/base/53_monthly_figures.sql).
+        columns('^(flow|stock)(key)?_'),
         monthly_figures.placed_any as placed_any,
         monthly_figures.placed_job as placed_job,
         monthly_figures.placed_education as placed_education,
-        monthly_figures.referrals_key as referrals_key,
-        monthly_figures.enrollments_key as enrollments_key,
-        monthly_figures.exits_key as exits_key,
-        monthly_figures.job_starts_key as job_starts_key,
-        monthly_figures.waiting_key as waiting_key,
-        monthly_figures.active_key as active_key,
         monthly_figures.placed_any_key as placed_any_key,
         monthly_figures.placed_job_key as placed_job_key,
         monthly_figures.placed_education_key as placed_education_key
@@ -118,8 +108,9 @@ cube as (
         )
 ),
 
--- Flows over the period's months; stocks in its last month, active on the day before it and
--- placed in its first month (a month before the cube has no row: zero).
+-- Flows over the period's months (flow_*), stocks in its last month (stock_*), each with its cell
+-- key (flowkey_*, stockkey_*); active on the day before it and placed in its first month (a month
+-- before the cube has no row: zero).
 month_figures as (
     select
         period,
@@ -129,23 +120,13 @@ month_figures as (
         variant,
         age_band,
         sex,
-        sum(referrals) filter (where month between first_month and last_month) as referrals,
-        sum(enrollments) filter (where month between first_month and last_month) as enrollments,
-        sum(exits) filter (where month between first_month and last_month) as exits,
-        sum(job_starts) filter (where month between first_month and last_month) as job_starts,
-        sum(waiting) filter (where month = stock_month) as waiting,
-        sum(active) filter (where month = stock_month) as active,
-        sum(active) filter (where month = least(first_month - 1, stock_month)) as active_before,
+        sum(columns('^flow(key)?_')) filter (where month between first_month and last_month),
+        sum(columns('^stock(key)?_')) filter (where month = stock_month),
+        sum(stock_active) filter (where month = least(first_month - 1, stock_month)) as active_before,
+        sum(stockkey_active) filter (where month = least(first_month - 1, stock_month)) as active_before_key,
         sum(placed_any) filter (where month = least(first_month, stock_month)) as placed_first,
         sum(placed_job) filter (where month = least(first_month, stock_month)) as placed_job_first,
         sum(placed_education) filter (where month = least(first_month, stock_month)) as placed_education_first,
-        sum(referrals_key) filter (where month between first_month and last_month) as referrals_key,
-        sum(enrollments_key) filter (where month between first_month and last_month) as enrollments_key,
-        sum(exits_key) filter (where month between first_month and last_month) as exits_key,
-        sum(job_starts_key) filter (where month between first_month and last_month) as job_starts_key,
-        sum(waiting_key) filter (where month = stock_month) as waiting_key,
-        sum(active_key) filter (where month = stock_month) as active_key,
-        sum(active_key) filter (where month = least(first_month - 1, stock_month)) as active_before_key,
         sum(placed_any_key) filter (where month = least(first_month, stock_month)) as placed_first_key,
         sum(placed_job_key) filter (where month = least(first_month, stock_month)) as placed_job_first_key,
         sum(placed_education_key) filter (where month = least(first_month, stock_month)) as placed_education_first_key
@@ -279,29 +260,21 @@ final as (
         groups.age_band as age_band,
         groups.sex as sex,
         periods.period_start as period_start,
-        cast(coalesce(month_figures.referrals, 0) as bigint) as referrals,
-        cast(coalesce(month_figures.enrollments, 0) as bigint) as enrollments,
-        cast(coalesce(month_figures.exits, 0) as bigint) as exits,
-        cast(coalesce(month_figures.waiting, 0) as bigint) as waiting,
-        cast(coalesce(month_figures.active, 0) as bigint) as active,
-        cast(coalesce(month_figures.active_before, 0) + coalesce(month_figures.enrollments, 0) as bigint)
+        -- Each flow and stock of the cube under its figure's name ('flow_exits' as exits), its cell key
+        -- as <figure>_key.
+        cast(coalesce(columns('^(?:flow|stock)_(.*)$'), 0) as bigint) as '\1',
+        cast(coalesce(columns('^(?:flow|stock)key_(.*)$'), 0) % 256 as integer) as '\1_key',
+        cast(coalesce(month_figures.active_before, 0) + coalesce(month_figures.flow_enrollments, 0) as bigint)
             as active_in_period,
         cast(coalesce(month_figures.placed_first, 0) + coalesce(later_starts.placed, 0) as bigint) as placed,
         cast(coalesce(month_figures.placed_job_first, 0) + coalesce(later_starts.placed_job, 0) as bigint)
             as placed_job,
         cast(coalesce(month_figures.placed_education_first, 0) + coalesce(later_starts.placed_education, 0) as bigint)
             as placed_education,
-        cast(coalesce(month_figures.job_starts, 0) as bigint) as job_starts,
-        cast((coalesce(month_figures.referrals_key, 0)) % 256 as integer) as referrals_key,
-        cast((coalesce(month_figures.enrollments_key, 0)) % 256 as integer) as enrollments_key,
-        cast((coalesce(month_figures.exits_key, 0)) % 256 as integer) as exits_key,
-        cast((coalesce(month_figures.waiting_key, 0)) % 256 as integer) as waiting_key,
-        cast((coalesce(month_figures.active_key, 0)) % 256 as integer) as active_key,
-        cast((coalesce(month_figures.active_before_key, 0) + coalesce(month_figures.enrollments_key, 0)) % 256 as integer) as active_in_period_key,
+        cast((coalesce(month_figures.active_before_key, 0) + coalesce(month_figures.flowkey_enrollments, 0)) % 256 as integer) as active_in_period_key,
         cast((coalesce(month_figures.placed_first_key, 0) + coalesce(later_starts.placed_key, 0)) % 256 as integer) as placed_key,
         cast((coalesce(month_figures.placed_job_first_key, 0) + coalesce(later_starts.placed_job_key, 0)) % 256 as integer) as placed_job_key,
         cast((coalesce(month_figures.placed_education_first_key, 0) + coalesce(later_starts.placed_education_key, 0)) % 256 as integer) as placed_education_key,
-        cast((coalesce(month_figures.job_starts_key, 0)) % 256 as integer) as job_starts_key,
         medians.waiting_days_median as waiting_days_median,
         medians.waiting_days_p90 as waiting_days_p90,
         medians.days_to_first_placement_median as days_to_first_placement_median

@@ -18,9 +18,8 @@ from ipsdash.figures import kpis
 from tests import reference
 from tests.test_differencing import CODES, random_extract
 
-FIGURES = ("referrals", "enrollments", "exits", "waiting", "active", "active_in_period", "placed", "placed_job",
-           "placed_education", "job_starts", "waiting_days_median", "waiting_days_p90",
-           "days_to_first_placement_median")
+# Every count and median of the registry's KPIs (texts.TERMS, kpi=True); rates follow from the counts.
+FIGURES = (*kpis.RULE.counts, *kpis.RULE.medians)
 
 
 def same(x, y) -> bool:
@@ -34,6 +33,12 @@ def rows(ex, table):
     result = cur.execute(f"select * from {table}")  # table names are fixed here, not user input
     names = [d[0] for d in result.description]
     return [dict(zip(names, r)) for r in result.fetchall()]
+
+
+def test_the_naive_reading_reads_every_kpi():
+    """A KPI added to the registry needs its own naive reading in tests/reference.py `kpis`."""
+    read = reference.kpis([], [], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert not set(FIGURES) - set(read), f"tests/reference.py reads no {sorted(set(FIGURES) - set(read))}"
 
 
 @pytest.mark.parametrize("seed", range(10, 16))

@@ -20,11 +20,6 @@ from ipsdash import access, charts, export, fmt, texts, theme
 from ipsdash.app import login, session
 from ipsdash.figures import catalog, events, filters, kpis, targets
 
-RATES = {"placement_rate", "job_rate", "education_rate", "exit_share", "use"}  # use: spent ÷ budget
-DAYS = {"waiting_days_median", "waiting_days_p90", "days_to_first_placement_median"}
-# A ratio against a limit (19,6 is under 20, "20" would not say so), and FTE (0,5 årsværk).
-ONE_DECIMAL = {"caseload", "consultants_fte"}
-
 
 def period_text(start, end) -> str:
     return fmt.period(start, end)
@@ -205,11 +200,12 @@ def display(key: str, value) -> str:
         return "Ja" if value else "Nej"
     if pd.isna(value):  # no courses to compute it over
         return fmt.MISSING
-    if key in RATES:
+    kind = texts.kind(key)
+    if kind == texts.RATE:
         return fmt.percent(value)
-    if key in DAYS:
-        return f"{fmt.number(value)} dage"
-    if key in ONE_DECIMAL:
+    if kind == texts.DAYS:
+        return f"{fmt.number(value)} {texts.UNITS[texts.DAYS]}"
+    if kind == texts.DECIMAL:
         return fmt.number(value, 1)
     if isinstance(value, dt.date):  # pandas Timestamps too: a date in a table (review_date)
         return fmt.date_short(value)
@@ -222,10 +218,10 @@ def _delta(key: str, now, before) -> str | None:
     if pd.isna(now) or pd.isna(before):
         return None
     diff = float(now) - float(before)
-    if key in RATES:
+    if texts.kind(key) == texts.RATE:
         # An ASCII minus: st.metric reads the sign from it to choose arrow and colour.
         return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff) * 100, 1)} pct.-point"
-    return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff), 1 if key in ONE_DECIMAL else 0)}"
+    return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff), 1 if texts.kind(key) == texts.DECIMAL else 0)}"
 
 
 def metric(
@@ -250,7 +246,7 @@ def metric(
         border=True,
     )
     notes = []
-    if key in RATES and f"{key}_low" in now and not pd.isna(now.get(f"{key}_low")):
+    if texts.kind(key) == texts.RATE and f"{key}_low" in now and not pd.isna(now.get(f"{key}_low")):
         notes.append(f"95 %-interval {fmt.interval(now[f'{key}_low'], now[f'{key}_high'])}")
     if region is not None:
         notes.append(f"Regionen: {display(key, region)}")
@@ -271,7 +267,7 @@ def _target(key: str, municipalities=None, grants=None) -> targets.Target | None
 
 
 def _target_help(key: str, target: targets.Target) -> str:
-    tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if key in RATES else display(key, target.tolerance)
+    tolerance = f"{fmt.number(target.tolerance * 100)} pct.-point" if texts.kind(key) == texts.RATE else display(key, target.tolerance)
     text = targets.describe(target, display(key, target.value), tolerance)
     # The source is the secretariat's own text: shown as plain text, never as Markdown.
     return fmt.plain(text)
@@ -374,7 +370,7 @@ def figure_table(
             cells = [change_text(key, v) for v in df[key]]
         else:
             cells = [display(key.removesuffix("_before"), v) for v in df[key]]
-        if key in RATES and f"{key}_low" in df:
+        if texts.kind(key) == texts.RATE and f"{key}_low" in df:
             cells = [
                 c if pd.isna(lo) or pd.isna(hi) else f"{c} {fmt.interval(lo, hi)}"
                 for c, lo, hi in zip(cells, df[f"{key}_low"], df[f"{key}_high"])

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ipsdash import texts
 from ipsdash.extract import data
 from ipsdash.figures import privacy
 
@@ -31,7 +32,7 @@ RULE = privacy.Rule(
     counts=("courses", "placed"),
     hidden_with={"courses": ("cost_per_course_dkk",), "placed": ("cost_per_placement_dkk",)},
     per={"cost_per_course_dkk": ("spent_dkk", "courses"), "cost_per_placement_dkk": ("spent_dkk", "placed")},
-    shares=("use",),
+    shares=texts.of_kind(texts.RATE, FIGURES),  # use: spent ÷ budget
 )
 
 

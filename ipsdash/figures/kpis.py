@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ipsdash import texts
 from ipsdash.extract import data
 from ipsdash.figures import privacy, stats
 
@@ -31,49 +32,23 @@ GROUP_KEYS = {
     "quarter": ("period_start",),
 }
 
-# The figures, in the order the command line prints them.
-FIGURES = (
-    "referrals",
-    "enrollments",
-    "exits",
-    "waiting",
-    "active",
-    "active_in_period",
-    "placed",
-    "placement_rate",
-    "placement_rate_low",
-    "placement_rate_high",
-    "job_rate",
-    "education_rate",
-    "job_starts",
-    "waiting_days_median",
-    "waiting_days_p90",
-    "days_to_first_placement_median",
-)
+# The KPIs of the registry (texts.TERMS, kpi=True), in its order: the figures the command line
+# prints, and the counts given only as what a rate is worked out from.
+_KPI = {key: term for key, term in texts.TERMS.items() if term.kpi}
+FIGURES = tuple(key for key, term in _KPI.items() if not term.behind)
+BEHIND = tuple(key for key, term in _KPI.items() if term.behind)
 
+# The small-number rule of every KPI, from the registry: its person counts; its rates, each with
+# its numerator, denominator and Wilson bounds where the registry has them; its medians, each with
+# the count of the courses it is taken over.
 RULE = privacy.Rule(
-    counts=(
-        "referrals",
-        "enrollments",
-        "exits",
-        "waiting",
-        "active",
-        "active_in_period",
-        "placed",
-        "placed_job",
-        "placed_education",
-        "job_starts",
+    counts=tuple(key for key, term in _KPI.items() if term.kind == texts.COUNT),
+    rates=tuple(
+        privacy.Rate(*term.of, (key, *(b for b in (f"{key}_low", f"{key}_high") if b in _KPI)))
+        for key, term in _KPI.items()
+        if term.kind == texts.RATE and term.of
     ),
-    rates=(
-        privacy.Rate("placed", "active_in_period", ("placement_rate", "placement_rate_low", "placement_rate_high")),
-        privacy.Rate("placed_job", "active_in_period", ("job_rate",)),
-        privacy.Rate("placed_education", "active_in_period", ("education_rate",)),
-    ),
-    medians={
-        "waiting_days_median": "enrollments",
-        "waiting_days_p90": "enrollments",
-        "days_to_first_placement_median": "job_starts",
-    },
+    medians={key: term.of[0] for key, term in _KPI.items() if term.kind == texts.DAYS},
 )
 
 
@@ -118,7 +93,7 @@ def _group_and_grain(by: str, grain: str | None) -> tuple[str, str]:
 
 
 # The figures taken over the courses' day counts: the dearest part of a question.
-MEDIANS = ("waiting_days_median", "waiting_days_p90", "days_to_first_placement_median")
+MEDIANS = tuple(RULE.medians)
 
 
 @dataclass(frozen=True)
@@ -278,13 +253,11 @@ def _monthly_periods(q: Question) -> list[tuple[dt.date | None, int, int]]:
 
 
 def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """The query's counts with the rates and their intervals."""
-    df["placement_rate"] = _rate(df["placed"], df["active_in_period"])
-    low, high = stats.wilson(df["placed"], df["active_in_period"])
-    df["placement_rate_low"] = low
-    df["placement_rate_high"] = high
-    df["job_rate"] = _rate(df["placed_job"], df["active_in_period"])
-    df["education_rate"] = _rate(df["placed_education"], df["active_in_period"])
+    """The query's counts with the rates of RULE and their intervals."""
+    for rate in RULE.rates:
+        df[rate.shown[0]] = _rate(df[rate.numerator], df[rate.denominator])
+        if len(rate.shown) == 3:
+            df[rate.shown[1]], df[rate.shown[2]] = stats.wilson(df[rate.numerator], df[rate.denominator])
     return df
 
 
@@ -292,7 +265,7 @@ def _columns(df: pd.DataFrame, q: Question) -> pd.DataFrame:
     """The columns `kpi_raw` gives for `q`: its group keys, the figures, the counts behind the rates."""
     keys = list(GROUP_KEYS[q.by]) + (["period_start"] if q.grain != "whole" else [])
     cell_keys = [privacy.key_column(c) for c in RULE.counts]
-    return df[keys + list(FIGURES) + ["placed_job", "placed_education", *cell_keys]].reset_index(drop=True)
+    return df[keys + list(FIGURES) + list(BEHIND) + cell_keys].reset_index(drop=True)
 
 
 def _in_whole_months(extract: data.Extract, start: dt.date, end: dt.date) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ipsdash import fmt
+from ipsdash import fmt, texts
 from ipsdash.figures import privacy
 
-RATES = ("placement_rate", "job_rate", "education_rate", "use", "spending_share")
-DAYS = ("waiting_days_median", "waiting_days_p90", "days_to_first_placement_median")
+
+def _is_rate(key: str) -> bool:
+    return texts.kind(key) == texts.RATE
 
 
 def show(key: str, value) -> str:
@@ -24,9 +25,9 @@ def show(key: str, value) -> str:
         return value
     if fmt.is_missing(value):
         return fmt.MISSING
-    if key in RATES:
+    if _is_rate(key):
         return fmt.percent(value)
-    if key == "projected_depletion":
+    if texts.kind(key) == texts.DATE:
         return fmt.date_medium(value)
     return fmt.number(value)
 
@@ -46,7 +47,7 @@ def change(key: str, now, before):
     if isinstance(now, str) or isinstance(before, str) or fmt.is_missing(now) or fmt.is_missing(before):
         return None
     diff = float(now) - float(before)
-    return float(privacy.round_rate(diff)) if key in RATES else diff
+    return float(privacy.round_rate(diff)) if _is_rate(key) else diff
 
 
 def printed_change(key: str, now, before):
@@ -56,7 +57,7 @@ def printed_change(key: str, now, before):
     >>> printed_change("waiting_days_median", 12.6, 12.4), printed_change("waiting", "<5", 3)
     (1.0, None)
     """
-    if key not in RATES and change(key, now, before) is not None:
+    if not _is_rate(key) and change(key, now, before) is not None:
         now, before = (float(fmt.number(v).replace(".", "")) for v in (now, before))
     return change(key, now, before)
 
@@ -71,6 +72,6 @@ def show_change(key: str, diff) -> str:
     """
     if diff is None or fmt.is_missing(diff):
         return fmt.MISSING
-    shown = fmt.number(abs(diff) * 100, 1) if key in RATES else fmt.number(abs(diff))
+    shown = fmt.number(abs(diff) * 100, 1) if _is_rate(key) else fmt.number(abs(diff))
     sign = "±" if shown.strip("0,") == "" else "+" if diff > 0 else "-"
-    return f"{sign}{shown} pct.-point" if key in RATES else f"{sign}{shown}"
+    return f"{sign}{shown} pct.-point" if _is_rate(key) else f"{sign}{shown}"

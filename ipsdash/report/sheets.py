@@ -87,7 +87,7 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
     mun["municipality"] = [_municipality_name(d, c, n) for c, n in zip(mun["municipality_code"], mun["municipality"])]
     total = {"municipality_code": None, "municipality": TOTAL, **d.now.to_dict()}
     mun = pd.concat([mun, pd.DataFrame([total])], ignore_index=True)
-    mun = mun[["municipality_code", "municipality", *kpis.FIGURES, "placed_job", "placed_education"]]
+    mun = mun[["municipality_code", "municipality", *kpis.FIGURES, *kpis.BEHIND]]
 
     fund = d.funding_by_municipality.copy()
     fund["municipality"] = [_municipality_name(d, c, n) for c, n in zip(fund["municipality_code"], fund["municipality"])]
@@ -115,7 +115,7 @@ def tables(d: ReportData) -> dict[str, pd.DataFrame]:
         ignore_index=True,
     )
 
-    months = d.months[["period_start", "active", "waiting", *kpis.FIGURES[7:12], "job_starts"]]
+    months = d.months[["period_start", "active", "waiting", *texts.of_kind(texts.RATE, kpis.FIGURES), "job_starts"]]
     terms = pd.DataFrame(
         [{"Begreb": texts.label(k), "Definition": texts.definition(k)}
          for k in defined_terms([*wide.columns, *mun.columns, *fund.columns, *cat.columns, *months.columns,

@@ -136,7 +136,7 @@ def scope_text(chosen: kpis.Filters, names: dict[int, str], titles: dict[str, st
 def show(key: str, value) -> str:
     """A figure as the slides print it: formats.show, days with their unit."""
     text = formats.show(key, value)
-    return f"{text} dage" if key in formats.DAYS and text != fmt.MISSING else text
+    return f"{text} {texts.UNITS[texts.DAYS]}" if texts.kind(key) == texts.DAYS and text != fmt.MISSING else text
 
 
 def _card(d: SlidesData, key: str) -> dict:

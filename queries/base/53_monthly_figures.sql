@@ -4,10 +4,15 @@
 -- Contract, "Definitions": Referrals / enrollments / exits, Job starts, Waiting on d, Active on d,
 -- Placement rate in [a, b] (placed in the month).
 --
--- One row per group and month of monthly_span: the flows of the month (referrals, enrollments,
--- exits, job_starts: first counting placements) and the stocks at its end (waiting, active) or in
--- it (placed_any, placed_job, placed_education: courses placed in the month as a period of its
--- own). A stock is the running sum of +1 where a course starts to count and -1 where it stops.
+-- One row per group and month of monthly_span: the flows of the month (flow_referrals,
+-- flow_enrollments, flow_exits, flow_job_starts: first counting placements) and the stocks at its
+-- end (stock_waiting, stock_active) or in it (placed_any, placed_job, placed_education: courses
+-- placed in the month as a period of its own). A stock is the running sum of +1 where a course
+-- starts to count and -1 where it stops.
+--
+-- queries/kpis_monthly.sql reads every column named flow_<figure> (summed over a period's months)
+-- and stock_<figure> (at its last month) with its cell key flowkey_<figure> / stockkey_<figure> as
+-- the figure of that name, without naming it: a count added here is a KPI of the cube.
 create or replace view monthly_figures as
 with
 
@@ -117,21 +122,21 @@ final as (
         grid.age_band as age_band,
         grid.sex as sex,
         grid.month as month,
-        coalesce(by_month.referrals, 0) as referrals,
-        coalesce(by_month.enrollments, 0) as enrollments,
-        coalesce(by_month.exits, 0) as exits,
-        coalesce(by_month.job_starts, 0) as job_starts,
-        sum(coalesce(by_month.waiting_change, 0)) over in_order as waiting,
-        sum(coalesce(by_month.active_change, 0)) over in_order as active,
+        coalesce(by_month.referrals, 0) as flow_referrals,
+        coalesce(by_month.enrollments, 0) as flow_enrollments,
+        coalesce(by_month.exits, 0) as flow_exits,
+        coalesce(by_month.job_starts, 0) as flow_job_starts,
+        sum(coalesce(by_month.waiting_change, 0)) over in_order as stock_waiting,
+        sum(coalesce(by_month.active_change, 0)) over in_order as stock_active,
         sum(coalesce(by_month.placed_any_change, 0)) over in_order as placed_any,
         sum(coalesce(by_month.placed_job_change, 0)) over in_order as placed_job,
         sum(coalesce(by_month.placed_education_change, 0)) over in_order as placed_education,
-        cast(coalesce(by_month.referrals_key, 0) % 256 as smallint) as referrals_key,
-        cast(coalesce(by_month.enrollments_key, 0) % 256 as smallint) as enrollments_key,
-        cast(coalesce(by_month.exits_key, 0) % 256 as smallint) as exits_key,
-        cast(coalesce(by_month.job_starts_key, 0) % 256 as smallint) as job_starts_key,
-        cast(sum(coalesce(by_month.waiting_key_change, 0)) over in_order % 256 as smallint) as waiting_key,
-        cast(sum(coalesce(by_month.active_key_change, 0)) over in_order % 256 as smallint) as active_key,
+        cast(coalesce(by_month.referrals_key, 0) % 256 as smallint) as flowkey_referrals,
+        cast(coalesce(by_month.enrollments_key, 0) % 256 as smallint) as flowkey_enrollments,
+        cast(coalesce(by_month.exits_key, 0) % 256 as smallint) as flowkey_exits,
+        cast(coalesce(by_month.job_starts_key, 0) % 256 as smallint) as flowkey_job_starts,
+        cast(sum(coalesce(by_month.waiting_key_change, 0)) over in_order % 256 as smallint) as stockkey_waiting,
+        cast(sum(coalesce(by_month.active_key_change, 0)) over in_order % 256 as smallint) as stockkey_active,
         cast(sum(coalesce(by_month.placed_any_key_change, 0)) over in_order % 256 as smallint) as placed_any_key,
         cast(sum(coalesce(by_month.placed_job_key_change, 0)) over in_order % 256 as smallint) as placed_job_key,
         cast(sum(coalesce(by_month.placed_education_key_change, 0)) over in_order % 256 as smallint) as placed_education_key
