@@ -177,7 +177,11 @@ def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filt
             answer = extract.recall(("kpi_raw", dataclasses.replace(q, medians=True), filters))
         return answer
 
-    missing = [q for q in dict.fromkeys(questions) if kept(q) is None]
+    asked = dict.fromkeys(questions)
+    # A question without medians is answered by the same one with them, when that is asked too.
+    missing = [
+        q for q in asked if kept(q) is None and (q.medians or dataclasses.replace(q, medians=True) not in asked)
+    ]
     monthly = [q for q in missing if _in_whole_months(extract, q.start, q.end)]
     if monthly:
         for q, df in zip(monthly, _monthly(extract, monthly, filters)):
@@ -320,6 +324,22 @@ def _monthly_span(extract: data.Extract) -> tuple[dt.date, dt.date, int] | tuple
     finally:
         cur.close()
     return () if row is None or row[0] is None else (row[0], row[1], int(row[2]))
+
+
+def questions(filters: Filters, *periods: tuple[dt.date, dt.date], by: str = "none") -> tuple[Filters, list[Question]]:
+    """What `kpi_table` by `by` over each of `periods` asks of `kpi_raw`, as an ask for `ui.prefetch`."""
+    return filters, [Question.of(a, b, by) for a, b in periods]
+
+
+def trend_questions(
+    start: dt.date, end: dt.date, since: dt.date | None = None, by: str = "month", filters: Filters = Filters()
+) -> tuple[Filters, list[Question]]:
+    """What `trend` with the same arguments asks of `kpi_raw`, as an ask for `ui.prefetch`."""
+    if since is None or since >= start:
+        return questions(filters, (start, end), by=by)
+    if start != _period_start(start, by):
+        return questions(filters, (since, start - dt.timedelta(days=1)), (start, end), by=by)
+    return questions(filters, (since, end), by=by)
 
 
 def trend(
