@@ -198,6 +198,22 @@ def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filt
     return answers
 
 
+def prefetch(extract: data.Extract, *asks: tuple[Filters, list[Question]]) -> None:
+    """Ask a page's KPI questions together, before its figures ask them one by one.
+
+    A page's figure functions each ask `kpi_raw` for what they need; asked together, the questions
+    in whole months cost one query per filter (`kpi_raw_many`), and the figure functions then find
+    their answers kept on the extract. Each ask is (filters, questions), as a figure module
+    declares what its figures ask (`questions`, `trend_questions`, outcomes.rolling_questions, …);
+    asks with the same filters go in one query.
+    """
+    together: dict[Filters, list[Question]] = {}
+    for chosen, questions in asks:
+        together.setdefault(chosen, []).extend(questions)
+    for chosen, questions in together.items():
+        kpi_raw_many(extract, questions, chosen)
+
+
 def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame:
     """One question from the courses (queries/kpis.sql): any days."""
     params = {"from": q.start, "to": q.end, "by": q.by, "grain": q.grain, **filters.params()}
