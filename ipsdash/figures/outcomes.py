@@ -366,6 +366,13 @@ def funnel(
 MONTHLY_RULE = privacy.Rule(counts=("waiting",))
 
 
+def monthly_by_municipality_questions(
+    start: dt.date, end: dt.date, filters: kpis.Filters = EVERYONE
+) -> tuple[kpis.Filters, list[kpis.Question]]:
+    """What `monthly_by_municipality` asks of `kpis.kpi_raw`, as an ask for `ui.prefetch`."""
+    return all_municipalities(filters), [kpis.Question.of(start, end, "municipality", "month", medians=False)]
+
+
 def monthly_by_municipality(
     extract: data.Extract,
     start: dt.date,
