@@ -79,9 +79,10 @@ selected as (
 
 -- Each course once: its group key (only the one chosen by $by), its cohort and the fewest whole
 -- months after enrollment within which it was placed (null: not placed by $as_of). Placed within
--- N months is `placed_after <= N`: enrollment_date + N months grows with N, month by month, so
--- the least such N is the month count from enrollment to the placement (m, in calendar months),
--- or m + 1 when the placement lies after enrollment_date + m months (a later day of its month).
+-- N months is `placed_after <= N`: enrollment_date + N months lies in the N-th month after the
+-- enrollment's, so the least such N is the count of months from the enrollment's month to the
+-- placement's, m, when the placement's day of the month is not after the enrollment's (where that
+-- month is shorter, enrollment_date + m months is its last day, which no day is after), else m + 1.
 course_outcomes as (
     select
         case when $by = 'municipality' then selected.municipality_code end as municipality_code,
@@ -93,14 +94,7 @@ course_outcomes as (
         selected.record_key as record_key,
         case when selected.first_placement_date <= span.as_of then
             date_diff('month', selected.enrollment_date, selected.first_placement_date)
-            + case
-                when selected.first_placement_date <= cast(
-                    selected.enrollment_date
-                    + to_months(date_diff('month', selected.enrollment_date, selected.first_placement_date))
-                    as date
-                ) then 0
-                else 1
-            end
+            + cast(day(selected.first_placement_date) > day(selected.enrollment_date) as integer)
         end as placed_after
     from selected
     cross join span
