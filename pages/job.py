@@ -20,15 +20,9 @@ prev = sel.previous()
 quarters_from = outcomes.quarters_start(sel.start, sel.end)
 trend_start = min(sel.start, quarters_from)
 ui.prefetch(
-    (
-        sel.filters,
-        [
-            kpis.Question.of(sel.start, sel.end),
-            kpis.Question.of(prev.start, prev.end),
-            kpis.Question.of(quarters_from, sel.end, "quarter"),
-            kpis.Question.of(trend_start, sel.end, "month"),
-        ],
-    )
+    kpis.questions(sel.filters, (sel.start, sel.end), (prev.start, prev.end)),
+    kpis.questions(sel.filters, (quarters_from, sel.end), by="quarter"),
+    kpis.trend_questions(sel.start, sel.end, trend_start, filters=sel.filters),
 )
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]
 before = ui.call(kpis.kpi_table, prev.start, prev.end, filters=sel.filters).iloc[0]

@@ -38,14 +38,8 @@ st.caption(
 prev = sel.previous()
 trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
 ui.prefetch(
-    (
-        outcomes.all_municipalities(sel.filters),
-        [
-            *(kpis.Question.of(a, b, by) for a, b in ((sel.start, sel.end), (prev.start, prev.end))
-              for by in ("none", "municipality")),
-            kpis.Question.of(trend_start, sel.end, "municipality", "month", medians=False),
-        ],
-    )
+    outcomes.municipality_questions(sel.filters, (sel.start, sel.end), (prev.start, prev.end)),
+    outcomes.monthly_by_municipality_questions(trend_start, sel.end, sel.filters),
 )
 
 # --- Funnel plot ---------------------------------------------------------------------------

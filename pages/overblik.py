@@ -4,19 +4,19 @@ import streamlit as st
 
 from ipsdash import charts
 from ipsdash.app import ui
-from ipsdash.figures import filters, kpis, outcomes
+from ipsdash.figures import filters, kpis, outcomes, summary
 
 sel = ui.selection()
 ui.page_header("Overblik")
 prev = sel.previous()
 trend_start = min(sel.start, filters.add_months(sel.end, -23).replace(day=1))
 window = sel.months or 12  # the rate's trend: periods as long as the chosen one
+# Every KPI question of the page's figures at once: the summary's (the cards' period and the one
+# before among them), the monthly trend's and the rolling rate's.
 ui.prefetch(
-    (
-        sel.filters,
-        [kpis.Question.of(sel.start, sel.end), kpis.Question.of(prev.start, prev.end),
-         kpis.Question.of(trend_start, sel.end, "month")],
-    )
+    *summary.questions(sel.start, sel.end, sel.filters, (prev.start, prev.end)),
+    kpis.trend_questions(sel.start, sel.end, trend_start, filters=sel.filters),
+    outcomes.rolling_questions(sel.end, window, filters=sel.filters),
 )
 
 now = ui.call(kpis.kpi_table, sel.start, sel.end, filters=sel.filters).iloc[0]

@@ -21,16 +21,9 @@ if planned:
 
 trend_start = ui.call(intake.trend_start, sel.start, sel.end, chosen)
 asks = [
-    (
-        sel.filters,
-        [
-            kpis.Question.of(sel.start, sel.end),
-            kpis.Question.of(prev.start, prev.end),
-            kpis.Question.of(trend_start, sel.end, "month"),
-            kpis.Question.of(sel.start, sel.end, "month", medians=False),  # exits by reason
-            *(kpis.Question.of(sel.start, sel.end, by) for by in intake.BREAKDOWNS),
-        ],
-    )
+    kpis.questions(sel.filters, (sel.start, sel.end), (prev.start, prev.end)),
+    kpis.trend_questions(sel.start, sel.end, trend_start, filters=sel.filters),
+    intake.breakdown_questions(sel.start, sel.end, sel.filters),
 ]
 if ui.extract().has("staffing"):
     asks.append(intake.staffing_questions(chosen, sel.end, (sel.start, sel.end), (prev.start, prev.end), (trend_start, sel.end)))

@@ -77,8 +77,12 @@ selected as (
         and ($variant is null or variant = $variant)
 ),
 
--- Each course once per N: its group key (only the one chosen by $by), its cohort and whether it
--- was placed within N months.
+-- Each course once: its group key (only the one chosen by $by), its cohort and the fewest whole
+-- months after enrollment within which it was placed (null: not placed by $as_of). Placed within
+-- N months is `placed_after <= N`: enrollment_date + N months lies in the N-th month after the
+-- enrollment's, so the least such N is the count of months from the enrollment's month to the
+-- placement's, m, when the placement's day of the month is not after the enrollment's (where that
+-- month is shorter, enrollment_date + m months is its last day, which no day is after), else m + 1.
 course_outcomes as (
     select
         case when $by = 'municipality' then selected.municipality_code end as municipality_code,
@@ -87,34 +91,49 @@ course_outcomes as (
         case when $by = 'variant' then selected.variant end as variant,
         cast(date_trunc(case when $grain = 'year' then 'year' else 'quarter' end, selected.enrollment_date) as date)
             as cohort_start,
-        within_months.months as months,
         selected.record_key as record_key,
-        coalesce(
-            selected.first_placement_date <= span.as_of
-            and selected.first_placement_date
-                <= cast(selected.enrollment_date + to_months(within_months.months) as date),
-            false
-        ) as is_placed
+        case when selected.first_placement_date <= span.as_of then
+            date_diff('month', selected.enrollment_date, selected.first_placement_date)
+            + cast(day(selected.first_placement_date) > day(selected.enrollment_date) as integer)
+        end as placed_after
     from selected
-    cross join within_months
     cross join span
 ),
 
--- Every person count of the answer, in this one aggregation: a count over other courses (or a
--- sum over the same courses, such as a cell key) goes here beside the others.
-counted as (
+-- The courses (and their record keys) of each group, cohort and month count: one pass over the
+-- courses, however many N are asked.
+by_placed_after as (
     select
         municipality_code,
         grant_id,
         target_group,
         variant,
         cohort_start,
-        months,
-        count(*) as enrolled,
-        count(*) filter (where is_placed) as placed,
-        sum(record_key) % 256 as enrolled_key,
-        coalesce(sum(record_key) filter (where is_placed), 0) % 256 as placed_key
+        placed_after,
+        count(*) as courses,
+        sum(record_key) as record_keys
     from course_outcomes
+    group by all
+),
+
+-- Every person count of the answer, in this one aggregation: a count over other courses (or a
+-- sum over the same courses, such as a cell key) goes here beside the others.
+counted as (
+    select
+        by_placed_after.municipality_code as municipality_code,
+        by_placed_after.grant_id as grant_id,
+        by_placed_after.target_group as target_group,
+        by_placed_after.variant as variant,
+        by_placed_after.cohort_start as cohort_start,
+        within_months.months as months,
+        sum(by_placed_after.courses) as enrolled,
+        coalesce(sum(by_placed_after.courses) filter (where by_placed_after.placed_after <= within_months.months), 0)
+            as placed,
+        sum(by_placed_after.record_keys) % 256 as enrolled_key,
+        coalesce(sum(by_placed_after.record_keys) filter (where by_placed_after.placed_after <= within_months.months), 0)
+            % 256 as placed_key
+    from by_placed_after
+    cross join within_months
     group by all
 ),
 

@@ -111,16 +111,10 @@ def call(fn, *args, **kwargs):
 def prefetch(*asks: tuple[kpis.Filters, list[kpis.Question]]) -> None:
     """Ask DuckDB the page's KPI questions together, before its figures ask them one by one.
 
-    A page's figure functions each ask `kpis.kpi_raw` for what they need; asked together, the
-    questions in whole months cost one query per filter (`kpis.kpi_raw_many`), and the figure
-    functions then find their answers kept on the extract. Each ask is (filters, questions); asks
-    with the same filters go in one query. Only a shortcut: a question left out is asked alone.
+    Each ask is (filters, questions), as the figure modules declare them (`*_questions`); see
+    `kpis.prefetch`. Only a shortcut: a question left out is asked alone.
     """
-    together: dict[kpis.Filters, list[kpis.Question]] = {}
-    for chosen, questions in asks:
-        together.setdefault(chosen, []).extend(questions)
-    for chosen, questions in together.items():
-        kpis.kpi_raw_many(extract(), questions, chosen)
+    kpis.prefetch(extract(), *asks)
 
 
 def threshold() -> int:

@@ -104,18 +104,20 @@ def cohort_raw(
     first = long[long["months"] == within[0]].reset_index(drop=True)
     rows = first[["cohort_start", *keys, "enrolled", "enrolled_key"]].copy()
     enrolled = rows["enrolled"].astype(float)
+    added = {}  # the columns of every N, joined to the rows at once (a column at a time fragments them)
     for n in within:
         part = long[long["months"] == n].reset_index(drop=True)
         placed = part["placed"].astype(float)
-        rows[f"placed_{n}m"] = part["placed"].astype("Int64")
-        rows[f"placed_{n}m_key"] = part["placed_key"].astype("Int64")
+        added[f"placed_{n}m"] = part["placed"].astype("Int64")
+        added[f"placed_{n}m_key"] = part["placed_key"].astype("Int64")
         with np.errstate(invalid="ignore", divide="ignore"):
-            rows[f"rate_{n}m"] = (placed / enrolled.where(enrolled > 0)).astype(float)
+            added[f"rate_{n}m"] = (placed / enrolled.where(enrolled > 0)).astype(float)
         low, high = stats.wilson(placed, enrolled)
-        rows[f"rate_{n}m_low"] = low
-        rows[f"rate_{n}m_high"] = high
+        added[f"rate_{n}m_low"] = low
+        added[f"rate_{n}m_high"] = high
         # Not a figure: whether the cohort has been followed N months (its figures are null before).
-        rows[f"followed_{n}m"] = part["is_followed"].astype(bool)
+        added[f"followed_{n}m"] = part["is_followed"].astype(bool)
+    rows = pd.concat([rows, pd.DataFrame(added, index=rows.index)], axis=1)
     rows["cohort_start"] = pd.to_datetime(rows["cohort_start"]).dt.date
     cell_keys = [privacy.key_column(c) for c in rule(within).counts]
     return rows[["cohort_start", *keys, *columns(within), *(f"followed_{n}m" for n in within), *cell_keys]]

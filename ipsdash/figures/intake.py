@@ -291,6 +291,11 @@ def _group_label(by: str, value) -> str:
     return f"{value} år"
 
 
+def breakdown_questions(start: dt.date, end: dt.date, filters: Filters = ALL_COURSES) -> tuple[Filters, list[kpis.Question]]:
+    """What `breakdowns` asks of `kpis.kpi_raw`, as an ask for `ui.prefetch`."""
+    return filters, [kpis.Question.of(start, end, by) for by in BREAKDOWNS]
+
+
 def breakdowns(
     extract: data.Extract,
     start: dt.date,

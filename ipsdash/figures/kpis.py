@@ -152,7 +152,11 @@ def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filt
             answer = extract.recall(("kpi_raw", dataclasses.replace(q, medians=True), filters))
         return answer
 
-    missing = [q for q in dict.fromkeys(questions) if kept(q) is None]
+    asked = dict.fromkeys(questions)
+    # A question without medians is answered by the same one with them, when that is asked too.
+    missing = [
+        q for q in asked if kept(q) is None and (q.medians or dataclasses.replace(q, medians=True) not in asked)
+    ]
     monthly = [q for q in missing if _in_whole_months(extract, q.start, q.end)]
     if monthly:
         for q, df in zip(monthly, _monthly(extract, monthly, filters)):
@@ -167,6 +171,22 @@ def kpi_raw_many(extract: data.Extract, questions: list[Question], filters: Filt
             df[list(MEDIANS)] = np.nan
         answers.append(df)
     return answers
+
+
+def prefetch(extract: data.Extract, *asks: tuple[Filters, list[Question]]) -> None:
+    """Ask a page's KPI questions together, before its figures ask them one by one.
+
+    A page's figure functions each ask `kpi_raw` for what they need; asked together, the questions
+    in whole months cost one query per filter (`kpi_raw_many`), and the figure functions then find
+    their answers kept on the extract. Each ask is (filters, questions), as a figure module
+    declares what its figures ask (`questions`, `trend_questions`, outcomes.rolling_questions, …);
+    asks with the same filters go in one query.
+    """
+    together: dict[Filters, list[Question]] = {}
+    for chosen, questions in asks:
+        together.setdefault(chosen, []).extend(questions)
+    for chosen, questions in together.items():
+        kpi_raw_many(extract, questions, chosen)
 
 
 def _daily(extract: data.Extract, q: Question, filters: Filters) -> pd.DataFrame:
@@ -293,6 +313,22 @@ def _monthly_span(extract: data.Extract) -> tuple[dt.date, dt.date, int] | tuple
     finally:
         cur.close()
     return () if row is None or row[0] is None else (row[0], row[1], int(row[2]))
+
+
+def questions(filters: Filters, *periods: tuple[dt.date, dt.date], by: str = "none") -> tuple[Filters, list[Question]]:
+    """What `kpi_table` by `by` over each of `periods` asks of `kpi_raw`, as an ask for `ui.prefetch`."""
+    return filters, [Question.of(a, b, by) for a, b in periods]
+
+
+def trend_questions(
+    start: dt.date, end: dt.date, since: dt.date | None = None, by: str = "month", filters: Filters = Filters()
+) -> tuple[Filters, list[Question]]:
+    """What `trend` with the same arguments asks of `kpi_raw`, as an ask for `ui.prefetch`."""
+    if since is None or since >= start:
+        return questions(filters, (start, end), by=by)
+    if start != _period_start(start, by):
+        return questions(filters, (since, start - dt.timedelta(days=1)), (start, end), by=by)
+    return questions(filters, (since, end), by=by)
 
 
 def trend(

@@ -164,6 +164,28 @@ def event_lines(extract: data.Extract, start: dt.date, end: dt.date, chosen: kpi
     return [f"Hændelse: {events.line(r)}." for _, r in found.tail(NEWEST_EVENTS).iloc[::-1].iterrows()]
 
 
+def _previous(start: dt.date, end: dt.date, chosen: kpis.Filters, previous) -> tuple[dt.date, dt.date]:
+    if previous is not None:
+        return previous
+    prev = filters.Selection(start, end, chosen).previous()
+    return prev.start, prev.end
+
+
+def questions(
+    start: dt.date,
+    end: dt.date,
+    chosen: kpis.Filters | None = None,
+    previous: tuple[dt.date, dt.date] | None = None,
+) -> list[tuple[kpis.Filters, list[kpis.Question]]]:
+    """What `sentences` with the same arguments asks of `kpis.kpi_raw`, as asks for `ui.prefetch`:
+    the period and the one before, and the funnel's municipalities."""
+    chosen = chosen or kpis.Filters()
+    return [
+        kpis.questions(chosen, (start, end), _previous(start, end, chosen, previous)),
+        outcomes.municipality_questions(chosen, (start, end)),
+    ]
+
+
 def sentences(
     extract: data.Extract,
     start: dt.date,
@@ -179,9 +201,7 @@ def sentences(
     one of equal length before, as `filters.Selection` makes it.
     """
     chosen = chosen or kpis.Filters()
-    if previous is None:
-        prev = filters.Selection(start, end, chosen).previous()
-        previous = (prev.start, prev.end)
+    previous = _previous(start, end, chosen, previous)
     now = kpis.kpi_table(extract, start, end, filters=chosen, min_count=min_count).iloc[0]
     before = kpis.kpi_table(extract, *previous, filters=chosen, min_count=min_count).iloc[0]
     out = []
