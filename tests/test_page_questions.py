@@ -58,11 +58,11 @@ def test_the_rolling_rate_from_one_batch_is_each_windows_own_figure(nasty, month
     hidden = 0
     for chosen in _choices(codes):
         ex.forget()
-        rolling = outcomes.rolling_rate(ex, END, months, count=24, filters=chosen)
+        rolling = outcomes.rolling_rate(ex, END, months, count=24, filters=chosen, min_count=5)
         assert len(rolling) == 24
         for (a, b), (_, row) in zip(outcomes.rolling_windows(END, months, 24), rolling.iterrows()):
             ex.forget()
-            alone = kpis.kpi_table(ex, a, b, filters=chosen).iloc[0]
+            alone = kpis.kpi_table(ex, a, b, filters=chosen, min_count=5).iloc[0]
             assert (row["window_start"], row["window_end"]) == (a, b)
             for c in ("placement_rate", "placement_rate_low", "placement_rate_high", "active_in_period"):
                 assert row[c] == alone[c] or (pd.isna(row[c]) and pd.isna(alone[c])), (chosen, a, b, c)
@@ -81,11 +81,11 @@ def _overblik(ex, sel, prev):
     ]
 
     def figures():
-        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters)
-        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters)
-        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters)
-        outcomes.rolling_rate(ex, sel.end, window, filters=sel.filters)
-        summary.sentences(ex, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end))
+        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters, min_count=5)
+        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters, min_count=5)
+        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters, min_count=5)
+        outcomes.rolling_rate(ex, sel.end, window, filters=sel.filters, min_count=5)
+        summary.sentences(ex, sel.start, sel.end, sel.filters, previous=(prev.start, prev.end), min_count=5)
 
     return asks, figures
 
@@ -101,10 +101,10 @@ def _job(ex, sel, prev):
     ]
 
     def figures():
-        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters)
-        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters)
-        kpis.kpi_table(ex, quarters_from, sel.end, by="quarter", filters=sel.filters)
-        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters)
+        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters, min_count=5)
+        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters, min_count=5)
+        kpis.kpi_table(ex, quarters_from, sel.end, by="quarter", filters=sel.filters, min_count=5)
+        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters, min_count=5)
 
     return asks, figures
 
@@ -118,10 +118,10 @@ def _kommuner(ex, sel, prev):
     ]
 
     def figures():
-        outcomes.funnel(ex, sel.start, sel.end, filters=sel.filters)
-        outcomes.municipality_table(ex, sel.start, sel.end, filters=sel.filters)
-        outcomes.changes(ex, sel.start, sel.end, prev.start, prev.end, filters=sel.filters)
-        outcomes.monthly_by_municipality(ex, trend_start, sel.end, filters=sel.filters)
+        outcomes.funnel(ex, sel.start, sel.end, filters=sel.filters, min_count=5)
+        outcomes.municipality_table(ex, sel.start, sel.end, filters=sel.filters, min_count=5)
+        outcomes.changes(ex, sel.start, sel.end, prev.start, prev.end, filters=sel.filters, min_count=5)
+        outcomes.monthly_by_municipality(ex, trend_start, sel.end, filters=sel.filters, min_count=5)
 
     return asks, figures
 
@@ -136,11 +136,11 @@ def _venteliste(ex, sel, prev):
     ]
 
     def figures():
-        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters)
-        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters)
-        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters)
-        intake.breakdowns(ex, sel.start, sel.end, sel.filters)
-        intake.exits_by_reason(ex, sel.start, sel.end, sel.filters)
+        kpis.kpi_table(ex, sel.start, sel.end, filters=sel.filters, min_count=5)
+        kpis.kpi_table(ex, prev.start, prev.end, filters=sel.filters, min_count=5)
+        kpis.trend(ex, sel.start, sel.end, since=trend_start, filters=sel.filters, min_count=5)
+        intake.breakdowns(ex, sel.start, sel.end, sel.filters, min_count=5)
+        intake.exits_by_reason(ex, sel.start, sel.end, sel.filters, min_count=5)
 
     return asks, figures
 
