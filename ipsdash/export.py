@@ -71,7 +71,7 @@ def excel(tables: dict[str, pd.DataFrame]) -> bytes:
     ) as writer:
         book = writer.book
         formats = {
-            "share": book.add_format({"num_format": "0.0%"}),
+            "share": book.add_format({"num_format": "0%"}),
             "dkk": book.add_format({"num_format": "#,##0.00"}),
             "number": book.add_format({"num_format": "#,##0"}),
             "decimal": book.add_format({"num_format": "#,##0.0"}),

@@ -28,7 +28,7 @@ def test_every_rate_is_written_as_a_rate_everywhere(key):
     assert slides.show(key, 0.25) == "25 %"
     assert cli._readable(key, 0.25) == "25,0 %"
     assert export._kind(key, pd.Series([0.25])) == "share"
-    assert formats.show_change(key, 0.021) == "+2,1 pct.-point"
+    assert formats.show_change(key, 0.021) == "+2 pct.-point"
 
 
 def test_days_decimals_and_money_are_written_by_their_kind():
@@ -70,3 +70,11 @@ def test_every_kpi_comes_out_of_both_queries_with_its_cell_key():
     for answer in (kpis._daily(demo_extract, q, kpis.Filters()), kpis._monthly(demo_extract, [q], kpis.Filters())[0]):
         assert set(kpis.FIGURES) | set(kpis.BEHIND) <= set(answer.columns)
         assert {f"{c}_key" for c in kpis.RULE.counts} <= set(answer.columns)
+
+
+def test_a_rate_changes_in_whole_points_as_it_is_shown():
+    # The card shows "26 %" against "22 %": its change is +4 points, not "+4,0" (one decimal the
+    # rates do not have); an unchanged rate is "0 pct.-point", which the card greys as "uændret".
+    assert parts._delta("placement_rate", 0.26, 0.22) == "+4 pct.-point"
+    assert parts._delta("placement_rate", 0.22, 0.26) == "-4 pct.-point"
+    assert parts._delta("placement_rate", 0.22, 0.22) == "+0 pct.-point"

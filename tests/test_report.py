@@ -308,8 +308,9 @@ def test_previous_period_and_change(tmp_path):
         ("waiting", 7.0, "+7"),
         ("waiting", -3.0, "-3"),
         ("waiting_days_p90", -0.4, "±0"),  # both periods print as the same whole number
-        ("job_rate", 0.0021, "+0,2 pct.-point"),
-        ("placement_rate", -0.031, "-3,1 pct.-point"),
+        ("job_rate", 0.0021, "±0 pct.-point"),  # rates print in whole percent: so do their changes
+        ("placement_rate", -0.031, "-3 pct.-point"),
+        ("placement_rate", 0.04, "+4 pct.-point"),
         ("spent_in_period_dkk", 94984.4, "+94.984"),
         ("waiting", None, "–"),  # a hidden figure has no change
     ],

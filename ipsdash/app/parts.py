@@ -219,8 +219,9 @@ def _delta(key: str, now, before) -> str | None:
         return None
     diff = float(now) - float(before)
     if texts.kind(key) == texts.RATE:
-        # An ASCII minus: st.metric reads the sign from it to choose arrow and colour.
-        return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff) * 100, 1)} pct.-point"
+        # In whole points, as the card shows the rate in whole percent ("26 %" against "22 %" is
+        # +4, not +4,0). An ASCII minus: st.metric reads the sign from it to choose arrow and colour.
+        return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff) * 100)} pct.-point"
     return f"{'+' if diff >= 0 else '-'}{fmt.number(abs(diff), 1 if texts.kind(key) == texts.DECIMAL else 0)}"
 
 
@@ -235,7 +236,7 @@ def metric(
     """
     value = now[key]
     delta = _delta(key, value, before[key])
-    unchanged = delta is not None and delta.lstrip("+-") in ("0", "0 pct.-point", "0,0 pct.-point")
+    unchanged = delta is not None and delta.lstrip("+-") in ("0", "0 pct.-point")
     container.metric(
         texts.short(key),
         display(key, value),

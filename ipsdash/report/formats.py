@@ -63,15 +63,16 @@ def printed_change(key: str, now, before):
 
 
 def show_change(key: str, diff) -> str:
-    """A change as the report prints it: "+7", "-3", "+4,2 pct.-point"; "±0" when it rounds to nothing.
+    """A change as the report prints it: "+7", "-3", "+4 pct.-point" (whole points, as the
+    rates print in whole percent); "±0" when it rounds to nothing.
 
     >>> show_change("waiting_days_p90", -0.4), show_change("job_rate", 0.0021), show_change("waiting", None)
-    ('±0', '+0,2 pct.-point', '–')
+    ('±0', '±0 pct.-point', '–')
     >>> show_change("waiting", float("nan"))  # a hidden change in a table column
     '–'
     """
     if diff is None or fmt.is_missing(diff):
         return fmt.MISSING
-    shown = fmt.number(abs(diff) * 100, 1) if _is_rate(key) else fmt.number(abs(diff))
+    shown = fmt.number(abs(diff) * 100) if _is_rate(key) else fmt.number(abs(diff))
     sign = "±" if shown.strip("0,") == "" else "+" if diff > 0 else "-"
     return f"{sign}{shown} pct.-point" if _is_rate(key) else f"{sign}{shown}"
