@@ -1,10 +1,8 @@
-import gc
 import os
 import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 # Tests import the project's modules (ipsdash, tests.builders) from the repository root.
@@ -40,24 +38,6 @@ def pytest_collection_modifyitems(config, items):
         return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
 
     items.sort(key=rank)  # stable: each module's tests stay together and in order
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _closed_at_the_end():
-    """Close what the tests left open before the interpreter ends (in the last test's teardown, so
-    that anything said on the way is captured, not printed after the summary).
-
-    Extracts held by `data.get_extract` and Streamlit's caches (filled by AppTest runs) keep DuckDB
-    connections and answers alive; left to the end of the interpreter, DuckDB's bindings (nanobind)
-    print "nanobind: leaked ..." for every object still alive when they are torn down.
-    """
-    yield
-    from ipsdash.extract import data
-
-    data.close_all()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    gc.collect()
 
 
 @pytest.fixture(autouse=True)

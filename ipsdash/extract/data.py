@@ -422,10 +422,3 @@ def get_extract(location: str | None = None) -> Extract:
             held = _holder[location] = open_extract(location)
         return held
 
-
-def close_all() -> None:
-    """Close the extracts `get_extract` holds (the end of a test session, before the interpreter ends)."""
-    with _holder_lock:
-        for held in _holder.values():
-            held.con.close()
-        _holder.clear()
