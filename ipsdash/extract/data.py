@@ -421,4 +421,3 @@ def get_extract(location: str | None = None) -> Extract:
         if held is None or held.version != version(location):
             held = _holder[location] = open_extract(location)
         return held
-
