@@ -13,6 +13,14 @@ if str(ROOT) not in sys.path:
 # The extracts tests write are not the demo extract: their record keys need a secret (README, "Small numbers").
 os.environ.setdefault("IPS_RECORD_KEY_SECRET", "tests-record-key-secret")
 
+# Screenshots and the server's log of the browser tests (kept by CI as test artefacts).
+ARTIFACTS = ROOT / "artifacts" / "browser"
+
+# Under pytest-xdist, the modules whose tests take longest are handed out first, so that no worker
+# is left with a long test at the end while the other waits (the rest keep their order).
+SLOW_FIRST = ("tests/test_browser.py", "tests/test_meeting_browser.py", "tests/test_reference.py",
+              "tests/test_differencing.py", "tests/test_security.py", "tests/test_deliver.py")
+
 
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (make test), the browser tests share one worker: one Streamlit server and one Chromium.
@@ -24,6 +32,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+    def rank(item) -> int:
+        path = item.nodeid.partition("::")[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests stay together and in order
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +56,40 @@ def _navigation_only(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _browser_missing() -> str | None:
+    from ipsdash.app import browser
+
+    if not Path(browser.CHROMIUM).exists():
+        return f"{browser.CHROMIUM} is missing (make browser-deps, as root)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (make test installs it)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chrome():
+    """Headless Chromium, one for every browser test (tests/test_browser.py, tests/test_meeting_browser.py)."""
+    from ipsdash.app import browser
+
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("IPS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"IPS_REQUIRE_BROWSER=1 but {missing}", pytrace=False)
+        pytest.skip(missing)
+    with browser.chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+def app_url(chrome):
+    """`streamlit run app.py` on the committed demo extract, one server for every browser test."""
+    from ipsdash.app import browser
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The committed demo extract: without login the app serves demo data only.
+    with browser.streamlit_server("app.py", data_dir=ROOT / "data", log_path=ARTIFACTS / "streamlit.log") as url:
+        yield url

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -22,11 +21,10 @@ from pathlib import Path
 import pytest
 
 from ipsdash.app import browser
-from tests.conftest import ROOT
+from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "artifacts" / "browser"
 VIEWPORT = {"width": 1400, "height": 900}
 # One page load: the first one also waits for the extract to open and Plotly to load.
 TIMEOUT_MS = 60_000
@@ -51,35 +49,6 @@ def app_pages() -> list[tuple[str, str]]:
 
 
 PAGES = app_pages()
-
-
-def _browser_missing() -> str | None:
-    if not Path(browser.CHROMIUM).exists():
-        return f"{browser.CHROMIUM} is missing (make browser-deps, as root)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (make test installs it)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("IPS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"IPS_REQUIRE_BROWSER=1 but {missing}", pytrace=False)
-        pytest.skip(missing)
-    with browser.chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
-def app_url(chrome):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # The committed demo extract: without login the app serves demo data only.
-    with browser.streamlit_server("app.py", data_dir=ROOT / "data", log_path=ARTIFACTS / "streamlit.log") as url:
-        yield url
 
 
 class Tab:

@@ -201,9 +201,9 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with browser.chromium() as b:
-        yield b
+def chromium(chrome):
+    """The Chromium every browser test shares (tests/conftest.py): one Playwright per process."""
+    return chrome
 
 
 def log_in(chromium, base_url: str, path: str = "/"):

@@ -3,7 +3,7 @@
 Each page of app.py opens at 1280 × 720 (a projector) and at 1440 × 900 (a laptop) on the demo
 extract; the test fails on a Streamlit exception, a browser error, Streamlit's own English words
 ("Select all", "1 more", "Page not found"), a card title cut short, or a first screen without a
-chart. Uses the server and browser fixtures of tests/test_browser.py (skipped without Chromium,
+chart. Uses the server and browser of tests/conftest.py, shared with tests/test_browser.py (skipped without Chromium,
 unless IPS_REQUIRE_BROWSER=1). Screenshots of each first screen go to artifacts/browser/.
 """
 
@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, PAGES, Tab, app_url, chrome  # noqa: F401 - fixtures
+from tests.test_browser import ARTIFACTS, PAGES, Tab
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ ENGLISH = re.compile(r"Select all|\b\d+ more\b|View (?:less|more)|Page not found
 
 
 @pytest.fixture(params=VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
-def screen(request, chrome, app_url):  # noqa: F811 - the fixtures imported above
+def screen(request, chrome, app_url):
     width, height = request.param
     context = chrome.new_context(viewport={"width": width, "height": height}, locale="da-DK")
     yield Tab(context, app_url), width, height

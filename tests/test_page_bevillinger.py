@@ -7,8 +7,6 @@ function (funding.funding_table) computes both, and these tests hold the page to
 import datetime as dt
 import io
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -17,7 +15,7 @@ from ipsdash import fmt, texts
 from ipsdash.extract import data
 from ipsdash.figures import catalog, grants
 from tests.apptest import app, metrics
-from tests.conftest import ROOT
+from tests.test_page_job import command_line
 
 PAGE = "pages/bevillinger.py"
 APMF = "Udbredelse af IPS i Region Syddanmark (APMF-2021)"
@@ -30,11 +28,7 @@ def as_of():
 
 
 def cli_funding(on: dt.date, by: str, grant: str) -> list[dict]:
-    out = subprocess.run(
-        [sys.executable, "-m", "ipsdash", "funding", "--on", on.isoformat(), "--by", by, "--grant", grant],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
+    return json.loads(command_line("funding", "--on", on.isoformat(), "--by", by, "--grant", grant))
 
 
 def shown_count(value) -> str:

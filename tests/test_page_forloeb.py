@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 
@@ -16,19 +14,15 @@ from ipsdash.extract import data
 from ipsdash.figures import catalog, cohorts, filters, outcomes
 from tests.apptest import app
 from tests.conftest import ROOT
-from tests.test_page_job import charts, values
+from tests.test_page_job import charts, command_line, values
 
 PAGE = "pages/forloeb.py"
 
 
 def cli(start, end, *args) -> list[dict]:
     """`python -m ipsdash cohorts` on the demo extract, as JSON."""
-    out = subprocess.run(
-        [sys.executable, "-m", "ipsdash", "cohorts", "--from", start.isoformat(), "--to", end.isoformat(),
-         "--data-dir", str(ROOT / "data"), *args],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
+    return json.loads(command_line("cohorts", "--from", start.isoformat(), "--to", end.isoformat(),
+                                   "--data-dir", str(ROOT / "data"), *args))
 
 
 def shown_cell(row: dict, n: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import subprocess
 import sys
@@ -27,14 +28,18 @@ def period(label: str):
     return filters.quick_periods(as_of, first)[label]
 
 
+@functools.cache
+def command_line(*argv: str) -> str:
+    """What `python -m ipsdash ARGV` prints, run once per ARGV in a test process (the committed demo
+    extract never changes during the tests, so the same command prints the same)."""
+    return subprocess.run([sys.executable, "-m", "ipsdash", *argv], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+
+
 def cli(start, end, *args) -> list[dict]:
     """`python -m ipsdash kpis` on the demo extract, as JSON."""
-    out = subprocess.run(
-        [sys.executable, "-m", "ipsdash", "kpis", "--from", start.isoformat(), "--to", end.isoformat(),
-         "--data-dir", str(ROOT / "data"), "--format", "json", *args],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
+    return json.loads(command_line("kpis", "--from", start.isoformat(), "--to", end.isoformat(),
+                                   "--data-dir", str(ROOT / "data"), "--format", "json", *args))
 
 
 def charts(at) -> list[dict]:
