@@ -1,3 +1,4 @@
+import atexit
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,25 @@ if str(ROOT) not in sys.path:
 
 # The extracts tests write are not the demo extract: their record keys need a secret (README, "Small numbers").
 os.environ.setdefault("IPS_RECORD_KEY_SECRET", "tests-record-key-secret")
+
+
+def _leave_without_teardown() -> None:
+    """End an xdist worker after its last exit handler, without the interpreter's teardown.
+
+    DuckDB's Python module (nanobind) still holds its built-in type objects when the interpreter
+    has shut down, and nanobind then prints "nanobind: leaked ... instances/types/functions" on
+    the worker's stderr, below the run's summary. nanobind's documentation calls these reports at
+    shutdown benign; a worker has sent every result before it gets here, so it skips the teardown
+    that prints them. Registered first, so it runs after every other exit handler.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    atexit.register(_leave_without_teardown)
+
 
 # Screenshots and the server's log of the browser tests (kept by CI as test artefacts).
 ARTIFACTS = ROOT / "artifacts" / "browser"
